@@ -1,0 +1,64 @@
+package io.weirmq.core.queue;
+
+import io.weirmq.core.message.Message;
+import io.weirmq.core.message.MessageProperties;
+import io.weirmq.core.model.QueueId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the copy of a message that goes to a dead-letter exchange, with RabbitMQ's x-death header. */
+public final class DeadLetters {
+
+  private DeadLetters() {}
+
+  /**
+   * The dead-letter copy: published to the queue's dead-letter exchange with its dead-letter routing
+   * key (or the original key), the per-message TTL removed and recorded in x-death, and the x-death
+   * entry for this queue and reason counted up (RabbitMQ keeps one entry per queue and reason, most
+   * recent first).
+   *
+   * @param atMillis when the message was dead-lettered, epoch millis
+   */
+  public static Message copy(String exchange, String routingKey, MessageProperties properties, byte[] body,
+      QueueId queue, QueueSettings settings, DeadLetterReason reason, long atMillis) {
+    Map<String, Object> headers = new LinkedHashMap<>(properties.headers());
+    List<Object> deaths = new ArrayList<>();
+    Object existing = headers.get("x-death");
+    Map<String, Object> entry = null;
+    if (existing instanceof List<?> list) {
+      for (Object o : list) {
+        if (o instanceof Map<?, ?> m && queue.name().equals(m.get("queue")) && reason.wireName().equals(m.get("reason"))) {
+          entry = new LinkedHashMap<>();
+          for (Map.Entry<?, ?> e : m.entrySet()) {
+            entry.put((String) e.getKey(), e.getValue());
+          }
+        } else {
+          deaths.add(o);
+        }
+      }
+    }
+    if (entry == null) {
+      entry = new LinkedHashMap<>();
+      entry.put("count", 0L);
+      entry.put("reason", reason.wireName());
+      entry.put("queue", queue.name());
+      entry.put("exchange", exchange);
+      entry.put("routing-keys", List.of(routingKey));
+      if (properties.expiration() != null) {
+        entry.put("original-expiration", properties.expiration());
+      }
+    }
+    entry.put("count", ((Number) entry.get("count")).longValue() + 1);
+    entry.put("time", atMillis / 1000);
+    deaths.add(0, entry);
+    headers.put("x-death", deaths);
+    headers.putIfAbsent("x-first-death-exchange", exchange);
+    headers.putIfAbsent("x-first-death-queue", queue.name());
+    headers.putIfAbsent("x-first-death-reason", reason.wireName());
+    String key = settings.deadLetterRoutingKey() != null ? settings.deadLetterRoutingKey() : routingKey;
+    MessageProperties props = properties.withoutExpiration().withHeaders(headers);
+    return new Message(settings.deadLetterExchange(), key, props, body);
+  }
+}
