@@ -1,0 +1,292 @@
+package io.weirmq.core.routing;
+
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Topic-exchange matching: a trie over the dot-separated words of binding keys, where {@code *}
+ * matches exactly one word and {@code #} zero or more, with RabbitMQ's word splitting (the empty
+ * key has no words; {@code "a."} is {@code "a"} and an empty word).
+ *
+ * <p>A lookup walks the trie once; each node reached through {@code #} is entered at most once
+ * per word position, so even {@code #.#.#} patterns cost at most (trie nodes × words).
+ *
+ * <p>Not thread-safe for mutation; {@link #match} may run concurrently from many threads while
+ * nobody mutates.
+ *
+ * @param <D> the destination type (compared with equals)
+ */
+public final class TopicMatcher<D> {
+
+  private static final String STAR = "*";
+  private static final String HASH = "#";
+
+  /** Node ids are small and reused so per-thread scratch arrays indexed by them stay small. */
+  private final ArrayDeque<Integer> freeIds = new ArrayDeque<>();
+  private int nextId;
+  private final Node<D> root = new Node<>(newId(), false, null, null);
+  private int size;
+
+  private static final class Node<D> {
+    final int id;
+    final boolean hash;
+    final Node<D> parent;
+    final String word;
+    Map<String, Node<D>> children;
+    Node<D> star;
+    Node<D> hashChild;
+    /** Destination → number of bindings with this exact key to it. */
+    final LinkedHashMap<D, int[]> counts = new LinkedHashMap<>();
+    Object[] destinations = EMPTY;
+
+    Node(int id, boolean hash, Node<D> parent, String word) {
+      this.id = id;
+      this.hash = hash;
+      this.parent = parent;
+      this.word = word;
+    }
+
+    boolean isLeafless() {
+      return counts.isEmpty() && star == null && hashChild == null && (children == null || children.isEmpty());
+    }
+  }
+
+  private static final Object[] EMPTY = new Object[0];
+
+  /** Per-thread scratch space so a lookup allocates almost nothing. */
+  private static final class Scratch {
+    String[] words = new String[16];
+    int[] stamp = new int[64];
+    int[] lowestVisited = new int[64];
+    int generation;
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private int newId() {
+    Integer free = freeIds.poll();
+    return free != null ? free : nextId++;
+  }
+
+  /** Adds one binding of {@code bindingKey} to {@code destination}; bindings are counted. */
+  public void add(String bindingKey, D destination) {
+    Node<D> node = root;
+    String[] words = split(bindingKey);
+    String previous = null;
+    for (String w : words) {
+      if (HASH.equals(w) && HASH.equals(previous)) {
+        continue; // "#.#" matches exactly what "#" matches
+      }
+      node = child(node, w);
+      previous = w;
+    }
+    int[] c = node.counts.get(destination);
+    if (c == null) {
+      node.counts.put(destination, new int[] {1});
+      node.destinations = node.counts.keySet().toArray();
+    } else {
+      c[0]++;
+    }
+    size++;
+  }
+
+  /** Removes one binding of {@code bindingKey} to {@code destination}; returns false if absent. */
+  public boolean remove(String bindingKey, D destination) {
+    Node<D> node = root;
+    String previous = null;
+    for (String w : split(bindingKey)) {
+      if (HASH.equals(w) && HASH.equals(previous)) {
+        continue;
+      }
+      node = existingChild(node, w);
+      if (node == null) {
+        return false;
+      }
+      previous = w;
+    }
+    int[] c = node.counts.get(destination);
+    if (c == null) {
+      return false;
+    }
+    if (--c[0] == 0) {
+      node.counts.remove(destination);
+      node.destinations = node.counts.isEmpty() ? EMPTY : node.counts.keySet().toArray();
+    }
+    size--;
+    prune(node);
+    return true;
+  }
+
+  /** The number of bindings held (counting duplicates). */
+  public int size() {
+    return size;
+  }
+
+  /** The destinations of every binding whose key matches {@code routingKey}, each once, in a stable order. */
+  public Set<D> match(String routingKey) {
+    Set<D> out = new LinkedHashSet<>();
+    matchInto(routingKey, out);
+    return out;
+  }
+
+  /** Adds to {@code out} the destinations of every binding whose key matches {@code routingKey}. */
+  @SuppressWarnings("unchecked")
+  public void matchInto(String routingKey, Collection<? super D> out) {
+    Scratch s = SCRATCH.get();
+    int n = splitInto(routingKey, s);
+    if (s.stamp.length < nextId) {
+      int len = Math.max(nextId, s.stamp.length * 2);
+      s.stamp = new int[len];
+      s.lowestVisited = new int[len];
+      s.generation = 0;
+    }
+    if (++s.generation == 0) {
+      java.util.Arrays.fill(s.stamp, 0);
+      s.generation = 1;
+    }
+    visit(root, 0, s.words, n, s, (Collection<Object>) out);
+    // Let the words be collected; the array is reused.
+    java.util.Arrays.fill(s.words, 0, n, null);
+  }
+
+  private static void visit(Node<?> node, int i, String[] words, int n, Scratch s, Collection<Object> out) {
+    if (node.hash) {
+        // Entering (node, i) also enters (node, i+1..n) below, so one "lowest index entered"
+        // per node and lookup is the whole memo.
+        int id = node.id;
+        if (s.stamp[id] == s.generation) {
+          if (i >= s.lowestVisited[id]) {
+            return;
+          }
+        } else {
+          s.stamp[id] = s.generation;
+          s.lowestVisited[id] = Integer.MAX_VALUE;
+        }
+        int stopAt = s.lowestVisited[id];
+        s.lowestVisited[id] = i;
+        for (int j = i; j <= n && j < stopAt; j++) {
+          step(node, j, words, n, s, out);
+        }
+        return;
+    }
+    step(node, i, words, n, s, out);
+  }
+
+  /** Matches from {@code node} with words {@code i..n} left, not letting a {@code #} node absorb more. */
+  private static void step(Node<?> node, int i, String[] words, int n, Scratch s, Collection<Object> out) {
+    if (i == n) {
+      Object[] d = node.destinations;
+      for (Object o : d) {
+        out.add(o);
+      }
+    } else {
+      if (node.children != null) {
+        Node<?> lit = node.children.get(words[i]);
+        if (lit != null) {
+          visit(lit, i + 1, words, n, s, out);
+        }
+      }
+      if (node.star != null) {
+        visit(node.star, i + 1, words, n, s, out);
+      }
+    }
+    if (node.hashChild != null) {
+      visit(node.hashChild, i, words, n, s, out);
+    }
+  }
+
+  private Node<D> child(Node<D> node, String w) {
+    if (STAR.equals(w)) {
+      if (node.star == null) {
+        node.star = new Node<>(newId(), false, node, STAR);
+      }
+      return node.star;
+    }
+    if (HASH.equals(w)) {
+      if (node.hashChild == null) {
+        node.hashChild = new Node<>(newId(), true, node, HASH);
+      }
+      return node.hashChild;
+    }
+    if (node.children == null) {
+      node.children = new HashMap<>(4);
+    }
+    return node.children.computeIfAbsent(w, k -> new Node<>(newId(), false, node, k));
+  }
+
+  private static <D> Node<D> existingChild(Node<D> node, String w) {
+    if (STAR.equals(w)) {
+      return node.star;
+    }
+    if (HASH.equals(w)) {
+      return node.hashChild;
+    }
+    return node.children == null ? null : node.children.get(w);
+  }
+
+  private void prune(Node<D> node) {
+    while (node.parent != null && node.isLeafless()) {
+      Node<D> parent = node.parent;
+      if (node == parent.star) {
+        parent.star = null;
+      } else if (node == parent.hashChild) {
+        parent.hashChild = null;
+      } else {
+        parent.children.remove(node.word);
+        if (parent.children.isEmpty()) {
+          parent.children = null;
+        }
+      }
+      freeIds.push(node.id);
+      node = parent;
+    }
+  }
+
+  /** Splits a key into words as RabbitMQ does: "" has no words, every dot separates two words. */
+  static String[] split(String key) {
+    if (key.isEmpty()) {
+      return new String[0];
+    }
+    int count = 1;
+    for (int i = 0; i < key.length(); i++) {
+      if (key.charAt(i) == '.') {
+        count++;
+      }
+    }
+    String[] out = new String[count];
+    int start = 0;
+    int w = 0;
+    for (int i = 0; i < key.length(); i++) {
+      if (key.charAt(i) == '.') {
+        out[w++] = key.substring(start, i);
+        start = i + 1;
+      }
+    }
+    out[w] = key.substring(start);
+    return out;
+  }
+
+  private static int splitInto(String key, Scratch s) {
+    if (key.isEmpty()) {
+      return 0;
+    }
+    int w = 0;
+    int start = 0;
+    int len = key.length();
+    for (int i = 0; i <= len; i++) {
+      if (i == len || key.charAt(i) == '.') {
+        if (w == s.words.length) {
+          s.words = java.util.Arrays.copyOf(s.words, w * 2);
+        }
+        s.words[w++] = key.substring(start, i);
+        start = i + 1;
+      }
+    }
+    return w;
+  }
+}

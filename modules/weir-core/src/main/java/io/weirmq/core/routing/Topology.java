@@ -1,0 +1,743 @@
+package io.weirmq.core.routing;
+
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.model.ExchangeId;
+import io.weirmq.core.model.Names;
+import io.weirmq.core.model.QueueId;
+import io.weirmq.core.routing.TopologyEvent.BindingAdded;
+import io.weirmq.core.routing.TopologyEvent.BindingRemoved;
+import io.weirmq.core.routing.TopologyEvent.ExchangeDeclared;
+import io.weirmq.core.routing.TopologyEvent.ExchangeDeleted;
+import io.weirmq.core.routing.TopologyEvent.QueueDeclared;
+import io.weirmq.core.routing.TopologyEvent.QueueDeleted;
+import io.weirmq.core.routing.TopologyEvent.VhostAdded;
+import io.weirmq.core.routing.TopologyEvent.VhostDeleted;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The broker's topology (vhosts, exchanges, queues, bindings) and the routing of publishes through
+ * it. The metadata registry and every node's routing copy hold one and apply the same events.
+ *
+ * <p>Decide methods ({@link #declareExchange}, {@link #bind}, ...) validate a request against the
+ * current state and return the events to persist, without changing anything; {@link #apply} makes
+ * an event part of the state. Mutation is for one thread; {@link #route} may run from many threads
+ * at once provided nobody applies events meanwhile (nodes copy on write, see {@link #copy}).
+ */
+public final class Topology {
+
+  /** The exchanges every vhost starts with, as in RabbitMQ. */
+  static final List<Map.Entry<String, ExchangeType>> PREDECLARED = List.of(
+      Map.entry("", ExchangeType.DIRECT),
+      Map.entry("amq.direct", ExchangeType.DIRECT),
+      Map.entry("amq.fanout", ExchangeType.FANOUT),
+      Map.entry("amq.topic", ExchangeType.TOPIC),
+      Map.entry("amq.headers", ExchangeType.HEADERS),
+      Map.entry("amq.match", ExchangeType.HEADERS));
+
+  private final LinkedHashMap<String, Vhost> vhosts = new LinkedHashMap<>();
+  private long version;
+
+  public Topology() {}
+
+  // ---------------------------------------------------------------- state
+
+  private static final class Vhost {
+    final LinkedHashMap<String, Exchange> exchanges = new LinkedHashMap<>();
+    final LinkedHashMap<String, QueueDefinition> queues = new LinkedHashMap<>();
+    /** Bindings by destination, so deleting a queue or exchange finds its bindings at once. */
+    final HashMap<Target, LinkedHashSet<Binding>> byDestination = new HashMap<>();
+  }
+
+  private static final class Exchange {
+    ExchangeDefinition definition;
+    final LinkedHashSet<Binding> bindings = new LinkedHashSet<>();
+    Router router;
+
+    Exchange(ExchangeDefinition definition) {
+      this.definition = definition;
+      this.router = Router.of(definition.type());
+    }
+  }
+
+  /** A binding's destination; the queue id is precomputed so routing allocates none. */
+  static final class Target {
+    final DestinationKind kind;
+    final String name;
+    final QueueId queue;
+
+    Target(String vhost, DestinationKind kind, String name) {
+      this.kind = kind;
+      this.name = name;
+      this.queue = kind == DestinationKind.QUEUE ? new QueueId(vhost, name) : null;
+    }
+
+    static Target of(Binding b) {
+      return new Target(b.vhost(), b.destinationKind(), b.destination());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Target t && kind == t.kind && name.equals(t.name);
+    }
+
+    @Override
+    public int hashCode() {
+      return name.hashCode() * 31 + kind.hashCode();
+    }
+  }
+
+  /** The per-exchange index that finds a message's destinations, maintained incrementally. */
+  private abstract static class Router {
+    abstract void add(Binding b, Target t);
+
+    abstract void remove(Binding b, Target t);
+
+    abstract void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out);
+
+    static Router of(ExchangeType type) {
+      return switch (type) {
+        case DIRECT -> new DirectRouter();
+        case FANOUT -> new FanoutRouter();
+        case TOPIC -> new TopicRouter();
+        case HEADERS -> new HeadersRouter();
+      };
+    }
+  }
+
+  /** Counts per destination: two bindings may differ only in arguments yet reach the same target. */
+  private static final class Counted {
+    final LinkedHashMap<Target, int[]> counts = new LinkedHashMap<>();
+
+    void add(Target t) {
+      counts.computeIfAbsent(t, k -> new int[1])[0]++;
+    }
+
+    boolean remove(Target t) {
+      int[] c = counts.get(t);
+      if (c != null && --c[0] == 0) {
+        counts.remove(t);
+      }
+      return counts.isEmpty();
+    }
+  }
+
+  private static final class DirectRouter extends Router {
+    final HashMap<String, Counted> byKey = new HashMap<>();
+
+    @Override
+    void add(Binding b, Target t) {
+      byKey.computeIfAbsent(b.routingKey(), k -> new Counted()).add(t);
+    }
+
+    @Override
+    void remove(Binding b, Target t) {
+      Counted c = byKey.get(b.routingKey());
+      if (c != null && c.remove(t)) {
+        byKey.remove(b.routingKey());
+      }
+    }
+
+    @Override
+    void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out) {
+      Counted c = byKey.get(routingKey);
+      if (c != null) {
+        out.addAll(c.counts.keySet());
+      }
+    }
+  }
+
+  private static final class FanoutRouter extends Router {
+    final Counted all = new Counted();
+
+    @Override
+    void add(Binding b, Target t) {
+      all.add(t);
+    }
+
+    @Override
+    void remove(Binding b, Target t) {
+      all.remove(t);
+    }
+
+    @Override
+    void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out) {
+      out.addAll(all.counts.keySet());
+    }
+  }
+
+  private static final class TopicRouter extends Router {
+    final TopicMatcher<Target> matcher = new TopicMatcher<>();
+
+    @Override
+    void add(Binding b, Target t) {
+      matcher.add(b.routingKey(), t);
+    }
+
+    @Override
+    void remove(Binding b, Target t) {
+      matcher.remove(b.routingKey(), t);
+    }
+
+    @Override
+    void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out) {
+      matcher.matchInto(routingKey, out);
+    }
+  }
+
+  private static final class HeadersRouter extends Router {
+    record Entry(HeadersMatcher matcher, Target target) {}
+
+    final LinkedHashMap<Binding, Entry> entries = new LinkedHashMap<>();
+
+    @Override
+    void add(Binding b, Target t) {
+      entries.put(b, new Entry(HeadersMatcher.compile(b.arguments()), t));
+    }
+
+    @Override
+    void remove(Binding b, Target t) {
+      entries.remove(b);
+    }
+
+    @Override
+    void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out) {
+      for (Entry e : entries.values()) {
+        if (e.matcher.matches(headers)) {
+          out.add(e.target);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  /** How many events this topology has applied (restored with a snapshot). */
+  public long version() {
+    return version;
+  }
+
+  public boolean hasVhost(String vhost) {
+    return vhosts.containsKey(vhost);
+  }
+
+  public List<String> vhosts() {
+    return List.copyOf(vhosts.keySet());
+  }
+
+  public Optional<ExchangeDefinition> exchange(ExchangeId id) {
+    Exchange x = exchangeState(id.vhost(), id.name());
+    return x == null ? Optional.empty() : Optional.of(x.definition);
+  }
+
+  public Optional<QueueDefinition> queue(QueueId id) {
+    Vhost v = vhosts.get(id.vhost());
+    return v == null ? Optional.empty() : Optional.ofNullable(v.queues.get(id.name()));
+  }
+
+  /** The exchanges of a vhost in declaration order (empty for an unknown vhost). */
+  public List<ExchangeDefinition> exchanges(String vhost) {
+    Vhost v = vhosts.get(vhost);
+    List<ExchangeDefinition> out = new ArrayList<>();
+    if (v != null) {
+      v.exchanges.values().forEach(x -> out.add(x.definition));
+    }
+    return List.copyOf(out);
+  }
+
+  public List<ExchangeDefinition> exchanges() {
+    List<ExchangeDefinition> out = new ArrayList<>();
+    vhosts.keySet().forEach(v -> out.addAll(exchanges(v)));
+    return List.copyOf(out);
+  }
+
+  /** The queues of a vhost in declaration order (empty for an unknown vhost). */
+  public List<QueueDefinition> queues(String vhost) {
+    Vhost v = vhosts.get(vhost);
+    return v == null ? List.of() : List.copyOf(v.queues.values());
+  }
+
+  public List<QueueDefinition> queues() {
+    List<QueueDefinition> out = new ArrayList<>();
+    vhosts.values().forEach(v -> out.addAll(v.queues.values()));
+    return List.copyOf(out);
+  }
+
+  /** The bindings of a vhost, grouped by source exchange, each group in binding order. */
+  public List<Binding> bindings(String vhost) {
+    Vhost v = vhosts.get(vhost);
+    List<Binding> out = new ArrayList<>();
+    if (v != null) {
+      v.exchanges.values().forEach(x -> out.addAll(x.bindings));
+    }
+    return List.copyOf(out);
+  }
+
+  public List<Binding> bindings() {
+    List<Binding> out = new ArrayList<>();
+    vhosts.keySet().forEach(v -> out.addAll(bindings(v)));
+    return List.copyOf(out);
+  }
+
+  /** The bindings whose source is this exchange, in binding order. */
+  public List<Binding> bindingsFrom(ExchangeId source) {
+    Exchange x = exchangeState(source.vhost(), source.name());
+    return x == null ? List.of() : List.copyOf(x.bindings);
+  }
+
+  /** The bindings to this queue. */
+  public List<Binding> bindingsTo(QueueId queue) {
+    return bindingsTo(queue.vhost(), DestinationKind.QUEUE, queue.name());
+  }
+
+  /** The bindings whose destination is this exchange. */
+  public List<Binding> bindingsTo(ExchangeId exchange) {
+    return bindingsTo(exchange.vhost(), DestinationKind.EXCHANGE, exchange.name());
+  }
+
+  private List<Binding> bindingsTo(String vhost, DestinationKind kind, String name) {
+    Vhost v = vhosts.get(vhost);
+    if (v == null) {
+      return List.of();
+    }
+    Set<Binding> set = v.byDestination.get(new Target(vhost, kind, name));
+    return set == null ? List.of() : List.copyOf(set);
+  }
+
+  private Exchange exchangeState(String vhost, String name) {
+    Vhost v = vhosts.get(vhost);
+    return v == null ? null : v.exchanges.get(name);
+  }
+
+  private Vhost requireVhost(String vhost) {
+    Vhost v = vhosts.get(vhost);
+    if (v == null) {
+      throw BrokerException.notFound("vhost", "no vhost '" + vhost + "'");
+    }
+    return v;
+  }
+
+  // ---------------------------------------------------------------- decide
+
+  /** Adding an existing vhost changes nothing. */
+  public List<TopologyEvent> addVhost(String vhost) {
+    Names.vhost("vhost", vhost);
+    return vhosts.containsKey(vhost) ? List.of() : List.of(new VhostAdded(vhost));
+  }
+
+  /** Deletes a vhost and, when the event is applied, everything in it. */
+  public List<TopologyEvent> deleteVhost(String vhost) {
+    requireVhost(vhost);
+    return List.of(new VhostDeleted(vhost));
+  }
+
+  /** Declares an exchange; an equivalent redeclaration returns no events. */
+  public List<TopologyEvent> declareExchange(ExchangeDefinition exchange) {
+    ExchangeId id = exchange.id();
+    if (id.isDefault()) {
+      throw BrokerException.refused("name", "the default exchange cannot be declared");
+    }
+    Names.clientDeclarable("name", id.name());
+    Vhost v = requireVhost(id.vhost());
+    Exchange existing = v.exchanges.get(id.name());
+    if (existing != null) {
+      existing.definition.requireEquivalent(exchange);
+      return List.of();
+    }
+    return List.of(new ExchangeDeclared(exchange));
+  }
+
+  /**
+   * Deletes an exchange, its bindings, and any auto-delete exchange that thereby loses its last
+   * binding.
+   *
+   * @param ifUnused refuse (PRECONDITION_FAILED) if the exchange is the source of any binding
+   */
+  public List<TopologyEvent> deleteExchange(ExchangeId id, boolean ifUnused) {
+    if (id.isDefault()) {
+      throw BrokerException.refused("exchange", "the default exchange cannot be deleted");
+    }
+    Names.clientDeclarable("exchange", id.name());
+    Vhost v = requireVhost(id.vhost());
+    Exchange x = v.exchanges.get(id.name());
+    if (x == null) {
+      throw BrokerException.notFound("exchange", "no " + id);
+    }
+    if (ifUnused && !x.bindings.isEmpty()) {
+      throw BrokerException.precondition("ifUnused", id + " is in use: it is the source of "
+          + x.bindings.size() + " binding(s)");
+    }
+    List<TopologyEvent> events = new ArrayList<>();
+    events.add(new ExchangeDeleted(id));
+    Set<String> deleted = new HashSet<>(Set.of(id.name()));
+    autoDeleteCascade(v, id.vhost(), deleted, Set.of(), Set.of(), events);
+    return List.copyOf(events);
+  }
+
+  /** Declares a queue; an equivalent redeclaration returns no events. */
+  public List<TopologyEvent> declareQueue(QueueDefinition queue) {
+    QueueId id = queue.id();
+    Names.clientDeclarable("name", id.name());
+    Vhost v = requireVhost(id.vhost());
+    QueueDefinition existing = v.queues.get(id.name());
+    if (existing != null) {
+      existing.requireEquivalent(queue);
+      return List.of();
+    }
+    return List.of(new QueueDeclared(queue));
+  }
+
+  /** Deletes a queue, its bindings, and any auto-delete exchange that thereby loses its last binding. */
+  public List<TopologyEvent> deleteQueue(QueueId id) {
+    Vhost v = requireVhost(id.vhost());
+    if (!v.queues.containsKey(id.name())) {
+      throw BrokerException.notFound("queue", "no " + id);
+    }
+    List<TopologyEvent> events = new ArrayList<>();
+    events.add(new QueueDeleted(id));
+    autoDeleteCascade(v, id.vhost(), new HashSet<>(), Set.of(id.name()), Set.of(), events);
+    return List.copyOf(events);
+  }
+
+  /** Adds a binding; an identical existing binding returns no events. */
+  public List<TopologyEvent> bind(Binding binding) {
+    Vhost v = requireVhost(binding.vhost());
+    if (binding.source().isEmpty()) {
+      throw BrokerException.refused("source", "the default exchange cannot be bound: it routes to the queue named by the routing key");
+    }
+    if (binding.destinationKind() == DestinationKind.EXCHANGE && binding.destination().isEmpty()) {
+      throw BrokerException.refused("destination", "the default exchange cannot be bound");
+    }
+    Exchange source = v.exchanges.get(binding.source());
+    if (source == null) {
+      throw BrokerException.notFound("source", "no " + binding.sourceId());
+    }
+    requireDestination(v, binding);
+    Names.routingKey("routingKey", binding.routingKey());
+    if (source.definition.type() == ExchangeType.HEADERS) {
+      HeadersMatcher.mode(binding.arguments());
+    }
+    return source.bindings.contains(binding) ? List.of() : List.of(new BindingAdded(binding));
+  }
+
+  /** Removes a binding, and its source if that is an auto-delete exchange left without bindings. */
+  public List<TopologyEvent> unbind(Binding binding) {
+    Vhost v = requireVhost(binding.vhost());
+    Exchange source = v.exchanges.get(binding.source());
+    if (source == null) {
+      throw BrokerException.notFound("source", "no " + binding.sourceId());
+    }
+    requireDestination(v, binding);
+    if (!source.bindings.contains(binding)) {
+      throw BrokerException.notFound("binding", "no binding from " + binding.sourceId() + " to "
+          + describeDestination(binding) + " with routing key '" + binding.routingKey() + "' and these arguments");
+    }
+    List<TopologyEvent> events = new ArrayList<>();
+    events.add(new BindingRemoved(binding));
+    autoDeleteCascade(v, binding.vhost(), new HashSet<>(), Set.of(), Set.of(binding), events);
+    return List.copyOf(events);
+  }
+
+  private static void requireDestination(Vhost v, Binding binding) {
+    boolean exists = binding.destinationKind() == DestinationKind.QUEUE
+        ? v.queues.containsKey(binding.destination())
+        : v.exchanges.containsKey(binding.destination());
+    if (!exists) {
+      throw BrokerException.notFound("destination", "no " + describeDestination(binding));
+    }
+  }
+
+  private static String describeDestination(Binding b) {
+    return b.destinationKind() == DestinationKind.QUEUE ? b.destinationQueue().toString() : b.destinationExchange().toString();
+  }
+
+  /**
+   * Adds ExchangeDeleted for every auto-delete exchange whose bindings as source all go away with
+   * the given deletions, repeating because each such deletion removes more bindings.
+   */
+  private static void autoDeleteCascade(Vhost v, String vhost, Set<String> deletedExchanges, Set<String> deletedQueues,
+      Set<Binding> removedBindings, List<TopologyEvent> events) {
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      for (Map.Entry<String, Exchange> e : v.exchanges.entrySet()) {
+        Exchange x = e.getValue();
+        if (!x.definition.autoDelete() || x.bindings.isEmpty() || deletedExchanges.contains(e.getKey())) {
+          continue;
+        }
+        boolean allGone = true;
+        for (Binding b : x.bindings) {
+          boolean gone = removedBindings.contains(b)
+              || (b.destinationKind() == DestinationKind.QUEUE ? deletedQueues.contains(b.destination())
+                  : deletedExchanges.contains(b.destination()));
+          if (!gone) {
+            allGone = false;
+            break;
+          }
+        }
+        if (allGone) {
+          deletedExchanges.add(e.getKey());
+          events.add(new ExchangeDeleted(new ExchangeId(vhost, e.getKey())));
+          changed = true;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- apply
+
+  /**
+   * Makes an event part of the state and counts it in {@link #version()}. Deterministic and total:
+   * an event whose subject is already gone (or already there) changes nothing but the version.
+   */
+  public void apply(TopologyEvent event) {
+    // Java 17 has no pattern switch; the sealed interface keeps this list complete.
+    if (event instanceof VhostAdded e) {
+      applyVhostAdded(e.vhost());
+    } else if (event instanceof VhostDeleted e) {
+      vhosts.remove(e.vhost());
+    } else if (event instanceof ExchangeDeclared e) {
+      applyExchangeDeclared(e.exchange());
+    } else if (event instanceof ExchangeDeleted e) {
+      applyExchangeDeleted(e.exchange());
+    } else if (event instanceof QueueDeclared e) {
+      applyQueueDeclared(e.queue());
+    } else if (event instanceof QueueDeleted e) {
+      applyQueueDeleted(e.queue());
+    } else if (event instanceof BindingAdded e) {
+      applyBindingAdded(e.binding());
+    } else if (event instanceof BindingRemoved e) {
+      applyBindingRemoved(e.binding());
+    } else {
+      throw new IllegalArgumentException("unknown topology event " + event);
+    }
+    version++;
+  }
+
+  /** Applies events in order. */
+  public void applyAll(List<? extends TopologyEvent> events) {
+    events.forEach(this::apply);
+  }
+
+  private void applyVhostAdded(String vhost) {
+    if (vhosts.containsKey(vhost)) {
+      return;
+    }
+    Vhost v = new Vhost();
+    vhosts.put(vhost, v);
+    for (Map.Entry<String, ExchangeType> p : PREDECLARED) {
+      ExchangeDefinition d = ExchangeDefinition.of(vhost, p.getKey(), p.getValue());
+      v.exchanges.put(d.id().name(), new Exchange(d));
+    }
+  }
+
+  private void applyExchangeDeclared(ExchangeDefinition d) {
+    Vhost v = vhosts.get(d.id().vhost());
+    if (v == null) {
+      return;
+    }
+    Exchange existing = v.exchanges.get(d.id().name());
+    if (existing == null) {
+      v.exchanges.put(d.id().name(), new Exchange(d));
+      return;
+    }
+    ExchangeType oldType = existing.definition.type();
+    existing.definition = d;
+    if (oldType != d.type()) {
+      existing.router = Router.of(d.type());
+      for (Binding b : existing.bindings) {
+        existing.router.add(b, Target.of(b));
+      }
+    }
+  }
+
+  private void applyExchangeDeleted(ExchangeId id) {
+    Vhost v = vhosts.get(id.vhost());
+    if (v == null) {
+      return;
+    }
+    Exchange x = v.exchanges.remove(id.name());
+    if (x == null) {
+      return;
+    }
+    for (Binding b : x.bindings) {
+      removeFromDestinationIndex(v, b);
+    }
+    removeBindingsTo(v, new Target(id.vhost(), DestinationKind.EXCHANGE, id.name()));
+  }
+
+  private void applyQueueDeclared(QueueDefinition q) {
+    Vhost v = vhosts.get(q.id().vhost());
+    if (v != null) {
+      v.queues.put(q.id().name(), q);
+    }
+  }
+
+  private void applyQueueDeleted(QueueId id) {
+    Vhost v = vhosts.get(id.vhost());
+    if (v != null && v.queues.remove(id.name()) != null) {
+      removeBindingsTo(v, new Target(id.vhost(), DestinationKind.QUEUE, id.name()));
+    }
+  }
+
+  private void applyBindingAdded(Binding b) {
+    Vhost v = vhosts.get(b.vhost());
+    if (v == null) {
+      return;
+    }
+    Exchange source = v.exchanges.get(b.source());
+    boolean destinationExists = b.destinationKind() == DestinationKind.QUEUE
+        ? v.queues.containsKey(b.destination()) : v.exchanges.containsKey(b.destination());
+    if (source == null || !destinationExists || !source.bindings.add(b)) {
+      return;
+    }
+    Target t = Target.of(b);
+    source.router.add(b, t);
+    v.byDestination.computeIfAbsent(t, k -> new LinkedHashSet<>()).add(b);
+  }
+
+  private void applyBindingRemoved(Binding b) {
+    Vhost v = vhosts.get(b.vhost());
+    if (v == null) {
+      return;
+    }
+    Exchange source = v.exchanges.get(b.source());
+    if (source == null || !source.bindings.remove(b)) {
+      return;
+    }
+    source.router.remove(b, Target.of(b));
+    removeFromDestinationIndex(v, b);
+  }
+
+  private static void removeFromDestinationIndex(Vhost v, Binding b) {
+    Target t = Target.of(b);
+    Set<Binding> set = v.byDestination.get(t);
+    if (set != null) {
+      set.remove(b);
+      if (set.isEmpty()) {
+        v.byDestination.remove(t);
+      }
+    }
+  }
+
+  private static void removeBindingsTo(Vhost v, Target t) {
+    Set<Binding> set = v.byDestination.remove(t);
+    if (set == null) {
+      return;
+    }
+    for (Binding b : set) {
+      Exchange source = v.exchanges.get(b.source());
+      if (source != null && source.bindings.remove(b)) {
+        source.router.remove(b, t);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- route
+
+  /**
+   * The queues a message published to {@code exchange} reaches: through the exchange's bindings,
+   * exchange-to-exchange bindings (each exchange visited at most once, so cycles end) and alternate
+   * exchanges of exchanges that route it nowhere. Each queue appears once.
+   *
+   * @param headers the message's headers (normalized), for headers exchanges; may be null
+   * @throws BrokerException NOT_FOUND (field "exchange") for a missing vhost or exchange;
+   *     ACCESS_REFUSED for an internal exchange
+   */
+  public RouteResult route(String vhost, String exchange, String routingKey, Map<String, Object> headers) {
+    Vhost v = vhosts.get(vhost);
+    if (v == null) {
+      throw BrokerException.notFound("exchange", "no " + new ExchangeId(vhost, exchange) + ": the vhost does not exist");
+    }
+    Exchange first = v.exchanges.get(exchange);
+    if (first == null) {
+      throw BrokerException.notFound("exchange", "no " + new ExchangeId(vhost, exchange));
+    }
+    if (first.definition.internal()) {
+      throw BrokerException.refused("exchange", "cannot publish to internal " + first.definition.id());
+    }
+    if (exchange.isEmpty()) {
+      QueueDefinition q = v.queues.get(routingKey);
+      return q == null ? RouteResult.UNROUTED : new RouteResult(Set.of(q.id()));
+    }
+    Map<String, Object> h = headers == null ? Map.of() : headers;
+    LinkedHashSet<QueueId> queues = new LinkedHashSet<>();
+    LinkedHashSet<Target> targets = new LinkedHashSet<>();
+    ArrayDeque<Exchange> work = null;
+    Set<String> seen = null;
+    Exchange x = first;
+    while (x != null) {
+      targets.clear();
+      x.router.matchInto(routingKey, h, targets);
+      String alternate;
+      if (targets.isEmpty() && (alternate = x.definition.alternateExchange()) != null) {
+        Exchange ae = v.exchanges.get(alternate);
+        if (ae != null) {
+          if (seen == null) {
+            seen = new HashSet<>();
+            seen.add(exchange);
+          }
+          if (seen.add(alternate)) {
+            (work == null ? work = new ArrayDeque<>() : work).add(ae);
+          }
+        }
+      }
+      for (Target t : targets) {
+        if (t.queue != null) {
+          queues.add(t.queue);
+        } else {
+          if (seen == null) {
+            seen = new HashSet<>();
+            seen.add(exchange);
+          }
+          Exchange next = v.exchanges.get(t.name);
+          if (next != null && seen.add(t.name)) {
+            (work == null ? work = new ArrayDeque<>() : work).add(next);
+          }
+        }
+      }
+      x = work == null ? null : work.poll();
+    }
+    return queues.isEmpty() ? RouteResult.UNROUTED : new RouteResult(queues);
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** The whole state at this version. */
+  public TopologySnapshot snapshot() {
+    return new TopologySnapshot(version, vhosts(), exchanges(), queues(), bindings());
+  }
+
+  /** A topology equal to the one that took the snapshot: same contents, version and routing. */
+  public static Topology fromSnapshot(TopologySnapshot snapshot) {
+    Topology t = new Topology();
+    for (String vhost : snapshot.vhosts()) {
+      t.vhosts.put(vhost, new Vhost());
+    }
+    for (ExchangeDefinition d : snapshot.exchanges()) {
+      t.applyExchangeDeclared(d);
+    }
+    for (QueueDefinition q : snapshot.queues()) {
+      t.applyQueueDeclared(q);
+    }
+    for (Binding b : snapshot.bindings()) {
+      t.applyBindingAdded(b);
+    }
+    t.version = snapshot.version();
+    return t;
+  }
+
+  /** An independent copy, for nodes that route from one copy while applying events to another. */
+  public Topology copy() {
+    return fromSnapshot(snapshot());
+  }
+}

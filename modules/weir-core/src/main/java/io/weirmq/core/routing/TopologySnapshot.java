@@ -1,0 +1,19 @@
+package io.weirmq.core.routing;
+
+import java.util.List;
+
+/** The whole topology at one version, for persistence snapshots and for seeding a node's copy. */
+public record TopologySnapshot(
+    long version,
+    List<String> vhosts,
+    List<ExchangeDefinition> exchanges,
+    List<QueueDefinition> queues,
+    List<Binding> bindings) {
+
+  public TopologySnapshot {
+    vhosts = vhosts == null ? List.of() : List.copyOf(vhosts);
+    exchanges = exchanges == null ? List.of() : List.copyOf(exchanges);
+    queues = queues == null ? List.of() : List.copyOf(queues);
+    bindings = bindings == null ? List.of() : List.copyOf(bindings);
+  }
+}
