@@ -1,7 +1,9 @@
 package io.weirmq.core.routing;
 
 import io.weirmq.core.model.QueueId;
+import java.util.AbstractSet;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -11,7 +13,38 @@ public record RouteResult(Set<QueueId> queues) {
   public static final RouteResult UNROUTED = new RouteResult(Set.of());
 
   public RouteResult {
-    queues = Collections.unmodifiableSet(new LinkedHashSet<>(queues));
+    if (!(queues instanceof Adopted)) {
+      queues = new Adopted(new LinkedHashSet<>(queues));
+    }
+  }
+
+  /** Takes ownership of a set nobody else holds, sparing routing a copy per publish. */
+  static RouteResult adopt(LinkedHashSet<QueueId> queues) {
+    return new RouteResult(new Adopted(queues));
+  }
+
+  /** An unmodifiable view of a set this record owns. */
+  private static final class Adopted extends AbstractSet<QueueId> {
+    private final Set<QueueId> set;
+
+    Adopted(Set<QueueId> set) {
+      this.set = set;
+    }
+
+    @Override
+    public Iterator<QueueId> iterator() {
+      return Collections.unmodifiableSet(set).iterator();
+    }
+
+    @Override
+    public int size() {
+      return set.size();
+    }
+
+    @Override
+    public boolean contains(Object o) {
+      return set.contains(o);
+    }
   }
 
   /** False when no queue gets the message (a mandatory publish is then returned). */

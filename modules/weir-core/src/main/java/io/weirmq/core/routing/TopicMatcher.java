@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,30 +28,117 @@ public final class TopicMatcher<D> {
   /** Node ids are small and reused so per-thread scratch arrays indexed by them stay small. */
   private final ArrayDeque<Integer> freeIds = new ArrayDeque<>();
   private int nextId;
-  private final Node<D> root = new Node<>(newId(), false, null, null);
+  private final Node<D> root = new Node<>(newId(), false, null, null, -1);
   private int size;
+  /**
+   * Literal words of the trie → [id, number of nodes using it]. A lookup turns each routing-key
+   * word into an id once, so walking the trie compares ints instead of hashing strings per node.
+   */
+  private final HashMap<String, int[]> wordIds = new HashMap<>();
+  private final ArrayDeque<Integer> freeWordIds = new ArrayDeque<>();
+  private int nextWordId;
+
+  /** Open-addressing map from word id to child node; ids are small non-negative ints. */
+  private static final class ChildMap<D> {
+    int[] keys = new int[4];
+    Node<D>[] values = newArray(4);
+    int size;
+
+    @SuppressWarnings("unchecked")
+    private static <D> Node<D>[] newArray(int n) {
+      return (Node<D>[]) new Node<?>[n];
+    }
+
+    Node<D> get(int key) {
+      int mask = keys.length - 1;
+      int i = mix(key) & mask;
+      while (true) {
+        Node<D> v = values[i];
+        if (v == null) {
+          return null;
+        }
+        if (keys[i] == key) {
+          return v;
+        }
+        i = (i + 1) & mask;
+      }
+    }
+
+    void put(int key, Node<D> node) {
+      if ((size + 1) * 2 > keys.length) {
+        rehash(keys.length * 2);
+      }
+      insert(key, node);
+      size++;
+    }
+
+    void remove(int key) {
+      // Rebuild without the key: removals are rare (unbind) and tables are small.
+      int[] oldKeys = keys;
+      Node<D>[] oldValues = values;
+      keys = new int[oldKeys.length];
+      values = newArray(oldKeys.length);
+      size = 0;
+      for (int i = 0; i < oldKeys.length; i++) {
+        if (oldValues[i] != null && oldKeys[i] != key) {
+          insert(oldKeys[i], oldValues[i]);
+          size++;
+        }
+      }
+    }
+
+    private void rehash(int capacity) {
+      int[] oldKeys = keys;
+      Node<D>[] oldValues = values;
+      keys = new int[capacity];
+      values = newArray(capacity);
+      for (int i = 0; i < oldKeys.length; i++) {
+        if (oldValues[i] != null) {
+          insert(oldKeys[i], oldValues[i]);
+        }
+      }
+    }
+
+    private void insert(int key, Node<D> node) {
+      int mask = keys.length - 1;
+      int i = mix(key) & mask;
+      while (values[i] != null) {
+        i = (i + 1) & mask;
+      }
+      keys[i] = key;
+      values[i] = node;
+    }
+
+    private static int mix(int k) {
+      int h = k * 0x9E3779B9;
+      return h ^ (h >>> 16);
+    }
+  }
 
   private static final class Node<D> {
     final int id;
     final boolean hash;
     final Node<D> parent;
     final String word;
-    Map<String, Node<D>> children;
+    final int wordId;
+    /** Literal-word children by word id (see {@link #wordIds}). */
+    ChildMap<D> children;
     Node<D> star;
     Node<D> hashChild;
     /** Destination → number of bindings with this exact key to it. */
     final LinkedHashMap<D, int[]> counts = new LinkedHashMap<>();
     Object[] destinations = EMPTY;
 
-    Node(int id, boolean hash, Node<D> parent, String word) {
+    Node(int id, boolean hash, Node<D> parent, String word, int wordId) {
       this.id = id;
       this.hash = hash;
       this.parent = parent;
       this.word = word;
+      this.wordId = wordId;
     }
 
     boolean isLeafless() {
-      return counts.isEmpty() && star == null && hashChild == null && (children == null || children.isEmpty());
+      return counts.isEmpty() && star == null && hashChild == null && (children == null || children.size == 0);
     }
   }
 
@@ -60,7 +146,7 @@ public final class TopicMatcher<D> {
 
   /** Per-thread scratch space so a lookup allocates almost nothing. */
   private static final class Scratch {
-    String[] words = new String[16];
+    int[] words = new int[16];
     int[] stamp = new int[64];
     int[] lowestVisited = new int[64];
     int generation;
@@ -150,11 +236,9 @@ public final class TopicMatcher<D> {
       s.generation = 1;
     }
     visit(root, 0, s.words, n, s, (Collection<Object>) out);
-    // Let the words be collected; the array is reused.
-    java.util.Arrays.fill(s.words, 0, n, null);
   }
 
-  private static void visit(Node<?> node, int i, String[] words, int n, Scratch s, Collection<Object> out) {
+  private static void visit(Node<?> node, int i, int[] words, int n, Scratch s, Collection<Object> out) {
     if (node.hash) {
         // Entering (node, i) also enters (node, i+1..n) below, so one "lowest index entered"
         // per node and lookup is the whole memo.
@@ -178,14 +262,14 @@ public final class TopicMatcher<D> {
   }
 
   /** Matches from {@code node} with words {@code i..n} left, not letting a {@code #} node absorb more. */
-  private static void step(Node<?> node, int i, String[] words, int n, Scratch s, Collection<Object> out) {
+  private static void step(Node<?> node, int i, int[] words, int n, Scratch s, Collection<Object> out) {
     if (i == n) {
       Object[] d = node.destinations;
       for (Object o : d) {
         out.add(o);
       }
     } else {
-      if (node.children != null) {
+      if (node.children != null && words[i] >= 0) {
         Node<?> lit = node.children.get(words[i]);
         if (lit != null) {
           visit(lit, i + 1, words, n, s, out);
@@ -203,30 +287,43 @@ public final class TopicMatcher<D> {
   private Node<D> child(Node<D> node, String w) {
     if (STAR.equals(w)) {
       if (node.star == null) {
-        node.star = new Node<>(newId(), false, node, STAR);
+        node.star = new Node<>(newId(), false, node, STAR, -1);
       }
       return node.star;
     }
     if (HASH.equals(w)) {
       if (node.hashChild == null) {
-        node.hashChild = new Node<>(newId(), true, node, HASH);
+        node.hashChild = new Node<>(newId(), true, node, HASH, -1);
       }
       return node.hashChild;
     }
-    if (node.children == null) {
-      node.children = new HashMap<>(4);
+    int[] word = wordIds.get(w);
+    if (word == null) {
+      Integer free = freeWordIds.poll();
+      word = new int[] {free != null ? free : nextWordId++, 0};
+      wordIds.put(w, word);
     }
-    return node.children.computeIfAbsent(w, k -> new Node<>(newId(), false, node, k));
+    if (node.children == null) {
+      node.children = new ChildMap<>();
+    }
+    Node<D> child = node.children.get(word[0]);
+    if (child == null) {
+      child = new Node<>(newId(), false, node, w, word[0]);
+      node.children.put(word[0], child);
+      word[1]++;
+    }
+    return child;
   }
 
-  private static <D> Node<D> existingChild(Node<D> node, String w) {
+  private Node<D> existingChild(Node<D> node, String w) {
     if (STAR.equals(w)) {
       return node.star;
     }
     if (HASH.equals(w)) {
       return node.hashChild;
     }
-    return node.children == null ? null : node.children.get(w);
+    int[] word = wordIds.get(w);
+    return node.children == null || word == null ? null : node.children.get(word[0]);
   }
 
   private void prune(Node<D> node) {
@@ -237,9 +334,14 @@ public final class TopicMatcher<D> {
       } else if (node == parent.hashChild) {
         parent.hashChild = null;
       } else {
-        parent.children.remove(node.word);
-        if (parent.children.isEmpty()) {
+        parent.children.remove(node.wordId);
+        if (parent.children.size == 0) {
           parent.children = null;
+        }
+        int[] word = wordIds.get(node.word);
+        if (--word[1] == 0) {
+          wordIds.remove(node.word);
+          freeWordIds.push(word[0]);
         }
       }
       freeIds.push(node.id);
@@ -271,7 +373,8 @@ public final class TopicMatcher<D> {
     return out;
   }
 
-  private static int splitInto(String key, Scratch s) {
+  /** Splits a routing key into word ids in the scratch space; -1 for a word no binding uses. */
+  private int splitInto(String key, Scratch s) {
     if (key.isEmpty()) {
       return 0;
     }
@@ -283,7 +386,8 @@ public final class TopicMatcher<D> {
         if (w == s.words.length) {
           s.words = java.util.Arrays.copyOf(s.words, w * 2);
         }
-        s.words[w++] = key.substring(start, i);
+        int[] id = wordIds.get(key.substring(start, i));
+        s.words[w++] = id == null ? -1 : id[0];
         start = i + 1;
       }
     }

@@ -670,16 +670,19 @@ public final class Topology {
       return q == null ? RouteResult.UNROUTED : new RouteResult(Set.of(q.id()));
     }
     Map<String, Object> h = headers == null ? Map.of() : headers;
-    LinkedHashSet<QueueId> queues = new LinkedHashSet<>();
-    LinkedHashSet<Target> targets = new LinkedHashSet<>();
+    // Targets may repeat (several patterns, one destination); the queue set and the seen set
+    // deduplicate, which is cheaper than a set per exchange.
+    ArrayList<Target> targets = new ArrayList<>();
+    LinkedHashSet<QueueId> queues = null;
     ArrayDeque<Exchange> work = null;
     Set<String> seen = null;
     Exchange x = first;
     while (x != null) {
-      targets.clear();
+      int from = targets.size();
       x.router.matchInto(routingKey, h, targets);
+      int to = targets.size();
       String alternate;
-      if (targets.isEmpty() && (alternate = x.definition.alternateExchange()) != null) {
+      if (from == to && (alternate = x.definition.alternateExchange()) != null) {
         Exchange ae = v.exchanges.get(alternate);
         if (ae != null) {
           if (seen == null) {
@@ -691,9 +694,10 @@ public final class Topology {
           }
         }
       }
-      for (Target t : targets) {
+      for (int i = from; i < to; i++) {
+        Target t = targets.get(i);
         if (t.queue != null) {
-          queues.add(t.queue);
+          (queues == null ? queues = new LinkedHashSet<>(Math.max(16, (to - from) * 2)) : queues).add(t.queue);
         } else {
           if (seen == null) {
             seen = new HashSet<>();
@@ -707,7 +711,7 @@ public final class Topology {
       }
       x = work == null ? null : work.poll();
     }
-    return queues.isEmpty() ? RouteResult.UNROUTED : new RouteResult(queues);
+    return queues == null ? RouteResult.UNROUTED : RouteResult.adopt(queues);
   }
 
   // ---------------------------------------------------------------- snapshots

@@ -1,0 +1,204 @@
+package io.weirmq.core.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import org.junit.jupiter.api.Test;
+
+class TopicMatcherTest {
+
+  private static boolean matches(String pattern, String key) {
+    TopicMatcher<String> m = new TopicMatcher<>();
+    m.add(pattern, "q");
+    return m.match(key).contains("q");
+  }
+
+  @Test
+  void hashAloneMatchesEverythingIncludingTheEmptyRoutingKey() {
+    for (String key : List.of("", "a", "a.b", ".", "a..b", ".a", "a.", "x.y.z.w.v")) {
+      assertThat(matches("#", key)).as(key).isTrue();
+    }
+  }
+
+  @Test
+  void emptyBindingKeyMatchesOnlyTheEmptyRoutingKey() {
+    assertThat(matches("", "")).isTrue();
+    assertThat(matches("", ".")).isFalse();
+    assertThat(matches("", "a")).isFalse();
+  }
+
+  @Test
+  void starMatchesExactlyOneWordPossiblyEmpty() {
+    assertThat(matches("*", "a")).isTrue();
+    assertThat(matches("*", "")).isFalse();
+    assertThat(matches("*", "a.b")).isFalse();
+    assertThat(matches("*.*", ".")).isTrue();
+    assertThat(matches("a.*.b", "a..b")).isTrue();
+    assertThat(matches("a.*", "a.")).isTrue();
+    assertThat(matches("*.a", ".a")).isTrue();
+    assertThat(matches("a.*", "a")).isFalse();
+  }
+
+  @Test
+  void hashAtStartMiddleAndEndMatchesZeroOrMoreWords() {
+    assertThat(matches("#.b", "b")).isTrue();
+    assertThat(matches("#.b", "a.b")).isTrue();
+    assertThat(matches("#.b", "a.x.b")).isTrue();
+    assertThat(matches("#.b", "a.b.c")).isFalse();
+    assertThat(matches("a.#.b", "a.b")).isTrue();
+    assertThat(matches("a.#.b", "a.x.y.b")).isTrue();
+    assertThat(matches("a.#.b", "a.x.y")).isFalse();
+    assertThat(matches("a.#", "a")).isTrue();
+    assertThat(matches("a.#", "a.b.c")).isTrue();
+    assertThat(matches("a.#", "b.a")).isFalse();
+  }
+
+  @Test
+  void consecutiveHashesMatchLikeOne() {
+    assertThat(matches("a.#.#.b", "a.b")).isTrue();
+    assertThat(matches("a.#.#.b", "a.x.b")).isTrue();
+    assertThat(matches("a.#.#.b", "a.x.y.z.b")).isTrue();
+    assertThat(matches("a.#.#.b", "a.x")).isFalse();
+    assertThat(matches("#.#", "")).isTrue();
+  }
+
+  @Test
+  void emptyWordsAreWordsLikeAnyOther() {
+    assertThat(matches("a..b", "a..b")).isTrue();
+    assertThat(matches("a..b", "a.b")).isFalse();
+    assertThat(matches(".a", ".a")).isTrue();
+    assertThat(matches("a.", "a.")).isTrue();
+    assertThat(matches("a.", "a")).isFalse();
+    assertThat(matches("#.", "a.")).isTrue();
+    assertThat(matches("#.", "a")).isFalse();
+  }
+
+  @Test
+  void keysWithManyWordsMatchWithoutBlowingUp() {
+    String key = String.join(".", java.util.Collections.nCopies(120, "w"));
+    TopicMatcher<String> m = new TopicMatcher<>();
+    m.add("#.#.#.#.#.#.#.#.x", "never");
+    m.add("#.w.#.w.#.w.#.w.#.w.#.w.#.w.#", "yes");
+    m.add("#.w.#.w.#.w.#.w.#.w.#.w.#.x", "no");
+    long start = System.nanoTime();
+    assertThat(m.match(key)).containsExactly("yes");
+    assertThat(System.nanoTime() - start).isLessThan(1_000_000_000L);
+  }
+
+  @Test
+  void aDestinationReachedBySeveralPatternsIsReportedOnce() {
+    TopicMatcher<String> m = new TopicMatcher<>();
+    m.add("a.*", "q");
+    m.add("a.#", "q");
+    m.add("#", "q");
+    m.add("#.b", "r");
+    assertThat(m.match("a.b")).containsExactlyInAnyOrder("q", "r");
+  }
+
+  @Test
+  void removeTakesAwayOneBindingAndKeepsDuplicatesCounted() {
+    TopicMatcher<String> m = new TopicMatcher<>();
+    m.add("a.#", "q");
+    m.add("a.#", "q");
+    assertThat(m.remove("a.#", "q")).isTrue();
+    assertThat(m.match("a.b")).containsExactly("q");
+    assertThat(m.remove("a.#", "q")).isTrue();
+    assertThat(m.match("a.b")).isEmpty();
+    assertThat(m.remove("a.#", "q")).isFalse();
+    assertThat(m.size()).isZero();
+  }
+
+  // ---------------------------------------------------------------- properties
+
+  /** The reference: RabbitMQ's semantics as plain recursion over word lists. */
+  static boolean reference(List<String> pattern, List<String> key) {
+    if (pattern.isEmpty()) {
+      return key.isEmpty();
+    }
+    String p = pattern.get(0);
+    if (p.equals("#")) {
+      for (int skip = 0; skip <= key.size(); skip++) {
+        if (reference(pattern.subList(1, pattern.size()), key.subList(skip, key.size()))) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (key.isEmpty()) {
+      return false;
+    }
+    return (p.equals("*") || p.equals(key.get(0))) && reference(pattern.subList(1, pattern.size()), key.subList(1, key.size()));
+  }
+
+  static List<String> words(String s) {
+    return s.isEmpty() ? List.of() : Arrays.asList(s.split("\\.", -1));
+  }
+
+  @Provide
+  Arbitrary<String> patterns() {
+    return Arbitraries.of("a", "b", "", "*", "#").list().ofMaxSize(6).map(l -> String.join(".", l));
+  }
+
+  @Provide
+  Arbitrary<String> keys() {
+    return Arbitraries.of("a", "b", "", "c").list().ofMaxSize(7).map(l -> String.join(".", l));
+  }
+
+  @Property(tries = 500)
+  void matcherAgreesWithTheReference(@ForAll("patternSets") List<String> patterns, @ForAll("keys") String key) {
+    TopicMatcher<Integer> m = new TopicMatcher<>();
+    for (int i = 0; i < patterns.size(); i++) {
+      m.add(patterns.get(i), i % 3);
+    }
+    Set<Integer> expected = new LinkedHashSet<>();
+    for (int i = 0; i < patterns.size(); i++) {
+      if (reference(words(patterns.get(i)), words(key))) {
+        expected.add(i % 3);
+      }
+    }
+    assertThat(m.match(key)).as("patterns %s key '%s'", patterns, key).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Provide
+  Arbitrary<List<String>> patternSets() {
+    return patterns().list().ofMaxSize(8);
+  }
+
+  @Property(tries = 300)
+  void addsAndRemovesLeaveTheSameMatchesAsBuildingFromScratch(
+      @ForAll("operations") List<Tuple.Tuple3<Boolean, String, Integer>> ops, @ForAll("keys") String key) {
+    TopicMatcher<Integer> incremental = new TopicMatcher<>();
+    List<Tuple.Tuple2<String, Integer>> live = new ArrayList<>();
+    for (var op : ops) {
+      var binding = Tuple.of(op.get2(), op.get3());
+      if (op.get1()) {
+        incremental.add(op.get2(), op.get3());
+        live.add(binding);
+      } else {
+        boolean removed = incremental.remove(op.get2(), op.get3());
+        assertThat(removed).isEqualTo(live.remove(binding));
+      }
+    }
+    TopicMatcher<Integer> scratch = new TopicMatcher<>();
+    live.forEach(b -> scratch.add(b.get1(), b.get2()));
+    assertThat(incremental.match(key)).containsExactlyInAnyOrderElementsOf(scratch.match(key));
+    assertThat(incremental.size()).isEqualTo(live.size());
+  }
+
+  @Provide
+  Arbitrary<List<Tuple.Tuple3<Boolean, String, Integer>>> operations() {
+    return net.jqwik.api.Combinators.combine(
+            Arbitraries.of(true, true, false), patterns(), Arbitraries.integers().between(0, 2))
+        .as(Tuple::of).list().ofMaxSize(25);
+  }
+}
