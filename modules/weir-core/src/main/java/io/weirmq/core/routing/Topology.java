@@ -45,6 +45,11 @@ public final class Topology {
       Map.entry("amq.match", ExchangeType.HEADERS));
 
   private final LinkedHashMap<String, Vhost> vhosts = new LinkedHashMap<>();
+  /**
+   * Which declaration each queue is: the version its QueueDeclared event produced. A queue deleted
+   * and declared again gets a new incarnation, so the node can give it a fresh, empty entity.
+   */
+  private final HashMap<QueueId, Long> queueIncarnations = new HashMap<>();
   private long version;
 
   public Topology() {}
@@ -505,12 +510,13 @@ public final class Topology {
       applyVhostAdded(e.vhost());
     } else if (event instanceof VhostDeleted e) {
       vhosts.remove(e.vhost());
+      queueIncarnations.keySet().removeIf(q -> q.vhost().equals(e.vhost()));
     } else if (event instanceof ExchangeDeclared e) {
       applyExchangeDeclared(e.exchange());
     } else if (event instanceof ExchangeDeleted e) {
       applyExchangeDeleted(e.exchange());
     } else if (event instanceof QueueDeclared e) {
-      applyQueueDeclared(e.queue());
+      applyQueueDeclared(e.queue(), version + 1);
     } else if (event instanceof QueueDeleted e) {
       applyQueueDeleted(e.queue());
     } else if (event instanceof BindingAdded e) {
@@ -575,18 +581,26 @@ public final class Topology {
     removeBindingsTo(v, new Target(id.vhost(), DestinationKind.EXCHANGE, id.name()));
   }
 
-  private void applyQueueDeclared(QueueDefinition q) {
+  private void applyQueueDeclared(QueueDefinition q, long incarnation) {
     Vhost v = vhosts.get(q.id().vhost());
     if (v != null) {
-      v.queues.put(q.id().name(), q);
+      if (v.queues.put(q.id().name(), q) == null) {
+        queueIncarnations.put(q.id(), incarnation);
+      }
     }
   }
 
   private void applyQueueDeleted(QueueId id) {
     Vhost v = vhosts.get(id.vhost());
     if (v != null && v.queues.remove(id.name()) != null) {
+      queueIncarnations.remove(id);
       removeBindingsTo(v, new Target(id.vhost(), DestinationKind.QUEUE, id.name()));
     }
+  }
+
+  /** The incarnation of a declared queue (see {@link #queueIncarnations}); 0 when there is no such queue. */
+  public long queueIncarnation(QueueId id) {
+    return queueIncarnations.getOrDefault(id, 0L);
   }
 
   private void applyBindingAdded(Binding b) {
@@ -718,7 +732,10 @@ public final class Topology {
 
   /** The whole state at this version. */
   public TopologySnapshot snapshot() {
-    return new TopologySnapshot(version, vhosts(), exchanges(), queues(), bindings());
+    List<QueueDefinition> queues = queues();
+    List<Long> incarnations = new java.util.ArrayList<>(queues.size());
+    queues.forEach(q -> incarnations.add(queueIncarnation(q.id())));
+    return new TopologySnapshot(version, vhosts(), exchanges(), queues, incarnations, bindings());
   }
 
   /** A topology equal to the one that took the snapshot: same contents, version and routing. */
@@ -730,8 +747,8 @@ public final class Topology {
     for (ExchangeDefinition d : snapshot.exchanges()) {
       t.applyExchangeDeclared(d);
     }
-    for (QueueDefinition q : snapshot.queues()) {
-      t.applyQueueDeclared(q);
+    for (int i = 0; i < snapshot.queues().size(); i++) {
+      t.applyQueueDeclared(snapshot.queues().get(i), snapshot.queueIncarnations().get(i));
     }
     for (Binding b : snapshot.bindings()) {
       t.applyBindingAdded(b);

@@ -8,12 +8,18 @@ public record TopologySnapshot(
     List<String> vhosts,
     List<ExchangeDefinition> exchanges,
     List<QueueDefinition> queues,
+    List<Long> queueIncarnations,
     List<Binding> bindings) {
 
   public TopologySnapshot {
     vhosts = vhosts == null ? List.of() : List.copyOf(vhosts);
     exchanges = exchanges == null ? List.of() : List.copyOf(exchanges);
     queues = queues == null ? List.of() : List.copyOf(queues);
+    queueIncarnations = queueIncarnations == null ? List.of() : List.copyOf(queueIncarnations);
+    if (queueIncarnations.size() != queues.size()) {
+      throw new IllegalArgumentException("one incarnation per queue: " + queues.size() + " queues, "
+          + queueIncarnations.size() + " incarnations");
+    }
     bindings = bindings == null ? List.of() : List.copyOf(bindings);
   }
 }

@@ -1,0 +1,343 @@
+package io.weirmq.node;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import akka.pattern.StatusReply;
+import io.weirmq.core.message.Message;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.model.ExchangeId;
+import io.weirmq.core.model.QueueId;
+import io.weirmq.core.queue.QueueCounts;
+import io.weirmq.core.routing.Binding;
+import io.weirmq.core.routing.ExchangeDefinition;
+import io.weirmq.core.routing.QueueDefinition;
+import io.weirmq.core.routing.RouteResult;
+import io.weirmq.core.routing.Topology;
+import io.weirmq.node.channel.BrokerChannel;
+import io.weirmq.node.queue.QueueEntity;
+import io.weirmq.node.queue.QueueEnvironment;
+import io.weirmq.node.queue.QueueRef;
+import io.weirmq.node.registry.MetadataRegistry;
+import io.weirmq.node.registry.RoutingTableReplica;
+import io.weirmq.node.registry.TopologyChange;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker as the protocol modules see it: declare, bind, publish with confirms, consume, get,
+ * purge, delete. One per node; every call works on whichever node owns the queue.
+ *
+ * <p>Metadata changes go to the registry singleton and return once this node's routing copy holds
+ * them, so a client always sees its own writes. Publishes are routed here, from the local copy, and
+ * go straight to the target queues' entities.
+ */
+public final class Broker {
+
+  private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+  private final ActorSystem<?> system;
+  private final NodeSettings settings;
+  private final ClusterSharding sharding;
+  private final ActorRef<MetadataRegistry.Command> registry;
+  private final ActorRef<RoutingTableReplica.Command> replica;
+  private final AtomicReference<Topology> routing;
+
+  private Broker(ActorSystem<?> system, NodeSettings settings, AtomicReference<Topology> routing) {
+    this.system = system;
+    this.settings = settings;
+    this.sharding = ClusterSharding.get(system);
+    this.routing = routing;
+    this.registry = MetadataRegistry.initSingleton(system, settings);
+    this.replica = system.systemActorOf(RoutingTableReplica.create(registry, settings, routing),
+        "weir-routing-table", Props.empty());
+    QueueEntity.init(system, settings, new Environment());
+  }
+
+  /** Starts the broker's actors on this node (which must be, or be joining, a cluster). */
+  public static Broker start(ActorSystem<?> system) {
+    return new Broker(system, NodeSettings.from(system.settings().config()), new AtomicReference<>(new Topology()));
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  public ActorSystem<?> system() {
+    return system;
+  }
+
+  /** This node's current copy of the topology: read-only, safe from any thread. */
+  public Topology topology() {
+    return routing.get();
+  }
+
+  /** Completes once the registry is reachable and the default vhost exists here. */
+  public CompletionStage<Done> ready() {
+    return awaitVersion(1).thenApply(v -> Done.getInstance());
+  }
+
+  // ------------------------------------------------------------------ metadata
+
+  public CompletionStage<Long> addVhost(String vhost) {
+    return change(new TopologyChange.AddVhost(vhost)).thenApply(c -> c.version());
+  }
+
+  public CompletionStage<Long> deleteVhost(String vhost) {
+    return change(new TopologyChange.DeleteVhost(vhost)).thenApply(c -> c.version());
+  }
+
+  public CompletionStage<Long> declareExchange(ExchangeDefinition exchange) {
+    return change(new TopologyChange.DeclareExchange(exchange)).thenApply(c -> c.version());
+  }
+
+  public CompletionStage<Long> deleteExchange(ExchangeId exchange, boolean ifUnused) {
+    return change(new TopologyChange.DeleteExchange(exchange, ifUnused)).thenApply(c -> c.version());
+  }
+
+  public CompletionStage<Long> bind(Binding binding) {
+    return change(new TopologyChange.Bind(binding)).thenApply(c -> c.version());
+  }
+
+  public CompletionStage<Long> unbind(Binding binding) {
+    return change(new TopologyChange.Unbind(binding)).thenApply(c -> c.version());
+  }
+
+  /**
+   * Declares a queue (or checks an existing one is equivalent) and answers with its counts. An
+   * exclusive queue names its owning connection in {@code exclusiveOwner}.
+   */
+  public CompletionStage<DeclareOk> declareQueue(QueueDefinition queue) {
+    return change(new TopologyChange.DeclareQueue(queue)).thenCompose(c -> {
+      QueueRef ref = refOf(c.after(), queue.id());
+      QueueDefinition current = c.after().queue(queue.id()).orElseThrow();
+      if (current.exclusive() && !current.exclusiveOwner().equals(queue.exclusiveOwner())) {
+        throw BrokerException.locked("queue", "cannot obtain exclusive access to locked " + queue.id());
+      }
+      return askQueue(ref, (ActorRef<StatusReply<QueueCounts>> r) -> new QueueEntity.Configure(current.settings(), r))
+          .thenApply(counts -> new DeclareOk(queue.id().name(), counts.ready(), counts.consumers()));
+    });
+  }
+
+  /**
+   * Deletes a queue and answers how many messages it held. With {@code ifUnused} or {@code ifEmpty}
+   * a queue with consumers or messages is refused (PRECONDITION_FAILED), as in AMQP.
+   */
+  public CompletionStage<Long> deleteQueue(QueueId queue, boolean ifUnused, boolean ifEmpty) {
+    CompletionStage<QueueCounts> check = ifUnused || ifEmpty ? counts(queue) : CompletableFuture.completedFuture(null);
+    return check.thenCompose(counts -> {
+      if (counts != null && ifUnused && counts.consumers() > 0) {
+        throw BrokerException.precondition("if-unused", queue + " has " + counts.consumers() + " consumers");
+      }
+      if (counts != null && ifEmpty && counts.total() > 0) {
+        throw BrokerException.precondition("if-empty", queue + " has " + counts.total() + " messages");
+      }
+      return change(new TopologyChange.DeleteQueue(queue));
+    }).thenApply(c -> c.deleted().values().stream().mapToLong(QueueCounts::total).sum());
+  }
+
+  public CompletionStage<Long> purgeQueue(QueueId queue) {
+    return askQueue(refOf(topology(), queue), QueueEntity.Purge::new);
+  }
+
+  public CompletionStage<QueueCounts> counts(QueueId queue) {
+    return askQueue(refOf(topology(), queue), QueueEntity.GetCounts::new);
+  }
+
+  /** The result of a registry change, with the routing copies from before and after it. */
+  private record Applied(long version, Topology after, Map<QueueRef, QueueCounts> deleted) {}
+
+  private CompletionStage<Applied> change(TopologyChange change) {
+    Topology before = topology();
+    CompletionStage<MetadataRegistry.Changed> changed = AskPattern.askWithStatus(registry,
+        (ActorRef<StatusReply<MetadataRegistry.Changed>> r) -> new MetadataRegistry.Change(change, r),
+        settings.askTimeout(), system.scheduler());
+    return unwrap(changed)
+        .thenCompose(c -> awaitVersion(c.version()).thenApply(v -> c))
+        .thenCompose(c -> shutDownDeletedQueues(before, topology()).thenApply(deleted ->
+            new Applied(c.version(), topology(), deleted)));
+  }
+
+  /** Stops the entities of queues that the change removed, collecting their final counts. */
+  private CompletionStage<Map<QueueRef, QueueCounts>> shutDownDeletedQueues(Topology before, Topology after) {
+    Map<QueueRef, CompletableFuture<QueueCounts>> stops = new LinkedHashMap<>();
+    for (QueueDefinition q : before.queues()) {
+      QueueRef ref = refOf(before, q.id());
+      if (after.queue(q.id()).isEmpty() || after.queueIncarnation(q.id()) != ref.incarnation()) {
+        stops.put(ref, askQueue(ref, (ActorRef<StatusReply<QueueCounts>> r) ->
+            new QueueEntity.Shutdown("queue deleted", r)).toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(stops.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+      Map<QueueRef, QueueCounts> out = new HashMap<>();
+      stops.forEach((ref, f) -> out.put(ref, f.join()));
+      return out;
+    });
+  }
+
+  private CompletionStage<Long> awaitVersion(long version) {
+    return AskPattern.ask(replica, (ActorRef<Long> r) -> new RoutingTableReplica.AwaitVersion(version, r),
+        settings.askTimeout(), system.scheduler());
+  }
+
+  // ------------------------------------------------------------------ publishing
+
+  /** Publishes one message; see {@link #publish(String, List)}. */
+  public CompletionStage<PublishOutcome> publish(String vhost, Message message) {
+    return publish(vhost, List.of(message)).thenApply(list -> list.get(0));
+  }
+
+  /**
+   * Routes each message on this node and sends it to every target queue; completes, with one
+   * publisher confirm per message, once every target queue has persisted or refused its messages.
+   * All messages for one queue travel in one command, so a batch costs each queue one journal write.
+   */
+  public CompletionStage<List<PublishOutcome>> publish(String vhost, List<Message> messages) {
+    Topology t = topology();
+    Map<QueueRef, List<Integer>> byQueue = new LinkedHashMap<>();
+    boolean[] routed = new boolean[messages.size()];
+    try {
+      for (int i = 0; i < messages.size(); i++) {
+        Message m = messages.get(i);
+        RouteResult route = t.route(vhost, m.exchange(), m.routingKey(), m.properties().headers());
+        routed[i] = route.routed();
+        for (QueueId q : route.queues()) {
+          byQueue.computeIfAbsent(refOf(t, q), k -> new ArrayList<>()).add(i);
+        }
+      }
+    } catch (BrokerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    boolean[] refused = new boolean[messages.size()];
+    List<CompletableFuture<Void>> writes = new ArrayList<>(byQueue.size());
+    byQueue.forEach((ref, indexes) -> {
+      List<Message> batch = new ArrayList<>(indexes.size());
+      indexes.forEach(i -> batch.add(messages.get(i)));
+      writes.add(askQueue(ref, (ActorRef<StatusReply<QueueEntity.Confirmation>> r) -> new QueueEntity.Publish(batch, r),
+          settings.publishTimeout())
+          .thenAccept(confirmation -> {
+            synchronized (refused) {
+              for (int j = 0; j < indexes.size(); j++) {
+                if (!confirmation.accepted().get(j)) {
+                  refused[indexes.get(j)] = true;
+                }
+              }
+            }
+          }).toCompletableFuture());
+    });
+    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      List<PublishOutcome> out = new ArrayList<>(messages.size());
+      synchronized (refused) {
+        for (int i = 0; i < messages.size(); i++) {
+          out.add(new PublishOutcome(routed[i], !refused[i]));
+        }
+      }
+      return out;
+    });
+  }
+
+  // ------------------------------------------------------------------ channels
+
+  /**
+   * Opens a channel: the unit that consumes, gets and settles deliveries, as an AMQP channel.
+   *
+   * @param connectionId the owning connection, which owns the exclusive queues it declares
+   */
+  public BrokerChannel openChannel(String connectionId) {
+    return BrokerChannel.open(this, connectionId, UUID.randomUUID().toString());
+  }
+
+  // ------------------------------------------------------------------ plumbing shared with channels
+
+  /** The queue's current incarnation; NOT_FOUND when this node's copy has no such queue. */
+  public QueueRef refOf(Topology t, QueueId queue) {
+    if (t.queue(queue).isEmpty()) {
+      throw BrokerException.notFound("queue", "no " + queue);
+    }
+    return new QueueRef(queue, t.queueIncarnation(queue));
+  }
+
+  public EntityRef<QueueEntity.Command> entity(QueueRef ref) {
+    return sharding.entityRefFor(QueueEntity.ENTITY_KEY, ref.entityId());
+  }
+
+  public <T> CompletionStage<T> askQueue(QueueRef ref,
+      java.util.function.Function<ActorRef<StatusReply<T>>, QueueEntity.Command> command) {
+    return askQueue(ref, command, settings.askTimeout());
+  }
+
+  private <T> CompletionStage<T> askQueue(QueueRef ref,
+      java.util.function.Function<ActorRef<StatusReply<T>>, QueueEntity.Command> command, java.time.Duration timeout) {
+    return unwrap(entity(ref).<T>askWithStatus(r -> command.apply(r), timeout));
+  }
+
+  /** Turns Akka's wrapped failures back into the {@link BrokerException} the entity replied. */
+  public static <T> CompletionStage<T> unwrap(CompletionStage<T> stage) {
+    return stage.handle((value, failure) -> {
+      if (failure == null) {
+        return value;
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      if (cause instanceof BrokerException e) {
+        throw e;
+      }
+      if (cause instanceof StatusReply.ErrorMessage e) {
+        throw new BrokerException(BrokerException.Kind.UNAVAILABLE, null, e.getMessage());
+      }
+      if (cause instanceof java.util.concurrent.TimeoutException || cause instanceof akka.pattern.AskTimeoutException) {
+        throw new BrokerException(BrokerException.Kind.UNAVAILABLE, null, "the broker did not answer in time");
+      }
+      throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+    });
+  }
+
+  /** What queue entities on this node call back into. */
+  private final class Environment implements QueueEnvironment {
+
+    @Override
+    public CompletionStage<Done> publishDeadLetter(String vhost, Message message) {
+      return publish(vhost, List.of(message)).handle((outcome, failure) -> {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof BrokerException e && e.kind() != BrokerException.Kind.UNAVAILABLE) {
+          // A dead-letter exchange that does not exist drops the message, as in RabbitMQ.
+          log.debug("Dead letter dropped: {}", e.getMessage());
+        } else if (cause != null) {
+          throw new CompletionException(cause);
+        }
+        return Done.getInstance();
+      });
+    }
+
+    @Override
+    public void queueUnused(QueueRef queue, String reason) {
+      Topology t = topology();
+      if (t.queue(queue.id()).isEmpty() || t.queueIncarnation(queue.id()) != queue.incarnation()) {
+        return;
+      }
+      QueueDefinition def = t.queue(queue.id()).get();
+      if (reason.equals("auto-delete") && !def.autoDelete()) {
+        return;
+      }
+      log.info("Deleting {} ({})", queue.id(), reason);
+      change(new TopologyChange.DeleteQueue(queue.id())).whenComplete((c, failure) -> {
+        if (failure != null) {
+          log.debug("Could not delete {} ({}): {}", queue.id(), reason, failure.getMessage());
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.weirmq.node;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import com.typesafe.config.Config;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Brings a broker node up inside an ActorSystem: journal schema, cluster membership, broker. */
+public final class WeirNode {
+
+  private static final Logger log = LoggerFactory.getLogger(WeirNode.class);
+
+  private WeirNode() {}
+
+  /**
+   * Starts the node and completes with its {@link Broker} once the registry answers and the default
+   * vhost is in this node's routing copy.
+   */
+  public static CompletionStage<Broker> start(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    CompletionStage<Done> schema = config.getBoolean("weir.journal.create-schema")
+        ? SchemaUtils.createIfNotExists(system)
+        : CompletableFuture.completedFuture(Done.getInstance());
+    return schema.thenCompose(done -> {
+      Cluster cluster = Cluster.get(system);
+      if (config.getBoolean("weir.cluster.self-join")) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      Broker broker = Broker.start(system);
+      return broker.ready().thenApply(ready -> {
+        log.info("WeirMQ node {} is up; journal plugin {}; data directory {}",
+            cluster.selfMember().address(), config.getString("akka.persistence.journal.plugin"),
+            broker.settings().dataDir().toAbsolutePath());
+        return broker;
+      });
+    });
+  }
+}

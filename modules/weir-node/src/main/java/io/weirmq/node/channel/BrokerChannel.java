@@ -1,0 +1,321 @@
+package io.weirmq.node.channel;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.pattern.StatusReply;
+import io.weirmq.core.channel.DeliveryTags;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.model.QueueId;
+import io.weirmq.core.queue.Delivery;
+import io.weirmq.core.queue.MessageIds;
+import io.weirmq.core.routing.QueueDefinition;
+import io.weirmq.node.Broker;
+import io.weirmq.node.Envelope;
+import io.weirmq.node.GetResponse;
+import io.weirmq.node.queue.ChannelMessage;
+import io.weirmq.node.queue.QueueEntity;
+import io.weirmq.node.queue.QueueRef;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A channel on the broker, in the AMQP sense: it consumes and gets messages, numbers deliveries
+ * with its own delivery tags and settles them. Unsettled deliveries go back to their queues,
+ * flagged redelivered, when the channel closes or its actor dies.
+ *
+ * <p>Method names follow the RabbitMQ Java client. Callbacks run on the channel's actor, one at a
+ * time, in delivery order; every method may be called from any thread.
+ */
+public final class BrokerChannel implements AutoCloseable {
+
+  /** Receives deliveries for a consumer. */
+  @FunctionalInterface
+  public interface DeliverCallback {
+    void handle(String consumerTag, Envelope envelope);
+  }
+
+  /** Told when the broker ends a consumer (its queue was deleted). */
+  @FunctionalInterface
+  public interface CancelCallback {
+    void handle(String consumerTag);
+  }
+
+  private final Broker broker;
+  private final String connectionId;
+  private final ActorRef<Command> actor;
+
+  private BrokerChannel(Broker broker, String connectionId, ActorRef<Command> actor) {
+    this.broker = broker;
+    this.connectionId = connectionId;
+    this.actor = actor;
+  }
+
+  public static BrokerChannel open(Broker broker, String connectionId, String channelId) {
+    ActorRef<Command> actor = broker.system().systemActorOf(ChannelActor.create(broker), "weir-channel-" + channelId,
+        Props.empty());
+    return new BrokerChannel(broker, connectionId, actor);
+  }
+
+  public String connectionId() {
+    return connectionId;
+  }
+
+  /** Per-consumer prefetch for consumers started after this call; 0 is unlimited. */
+  public CompletionStage<Done> basicQos(int prefetchCount) {
+    if (prefetchCount < 0 || prefetchCount > 65535) {
+      throw BrokerException.invalid("prefetch_count", "must be between 0 and 65535, got " + prefetchCount);
+    }
+    return call(r -> new SetQos(prefetchCount, r));
+  }
+
+  /** Starts a consumer and answers its tag (generated when {@code consumerTag} is empty). */
+  public CompletionStage<String> basicConsume(QueueId queue, String consumerTag, boolean autoAck, boolean exclusive,
+      DeliverCallback deliver, CancelCallback cancel) {
+    QueueRef ref = accessible(queue);
+    return call(r -> new Consume(ref, consumerTag, autoAck, exclusive, deliver, cancel, r));
+  }
+
+  public CompletionStage<Done> basicCancel(String consumerTag) {
+    return call(r -> new Cancel(consumerTag, r));
+  }
+
+  public CompletionStage<Optional<GetResponse>> basicGet(QueueId queue, boolean autoAck) {
+    QueueRef ref = accessible(queue);
+    return call(r -> new Get(ref, autoAck, r));
+  }
+
+  public CompletionStage<Done> basicAck(long deliveryTag, boolean multiple) {
+    return call(r -> new Settle(deliveryTag, multiple, QueueEntity.Outcome.ACK, r));
+  }
+
+  public CompletionStage<Done> basicNack(long deliveryTag, boolean multiple, boolean requeue) {
+    return call(r -> new Settle(deliveryTag, multiple, requeue ? QueueEntity.Outcome.REQUEUE : QueueEntity.Outcome.REJECT, r));
+  }
+
+  public CompletionStage<Done> basicReject(long deliveryTag, boolean requeue) {
+    return basicNack(deliveryTag, false, requeue);
+  }
+
+  /** Returns unsettled deliveries to their queues, ends the consumers and stops the channel. */
+  @Override
+  public void close() {
+    closeAsync().toCompletableFuture().join();
+  }
+
+  public CompletionStage<Done> closeAsync() {
+    return call(CloseChannel::new);
+  }
+
+  private QueueRef accessible(QueueId queue) {
+    var topology = broker.topology();
+    QueueRef ref = broker.refOf(topology, queue);
+    QueueDefinition def = topology.queue(queue).orElseThrow();
+    if (def.exclusive() && !connectionId.equals(def.exclusiveOwner())) {
+      throw BrokerException.locked("queue", "cannot obtain exclusive access to locked " + queue);
+    }
+    return ref;
+  }
+
+  private <T> CompletionStage<T> call(java.util.function.Function<CompletableFuture<T>, Command> message) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    actor.tell(message.apply(result));
+    return result;
+  }
+
+  // ------------------------------------------------------------------ the actor
+
+  /** Messages of the channel actor; local only (they carry callbacks and futures). */
+  interface Command {}
+
+  record FromQueue(ChannelMessage message) implements Command {}
+
+  record SetQos(int prefetch, CompletableFuture<Done> result) implements Command {}
+
+  record Consume(QueueRef queue, String consumerTag, boolean autoAck, boolean exclusive, DeliverCallback deliver,
+      CancelCallback cancel, CompletableFuture<String> result) implements Command {}
+
+  record Cancel(String consumerTag, CompletableFuture<Done> result) implements Command {}
+
+  record Get(QueueRef queue, boolean autoAck, CompletableFuture<Optional<GetResponse>> result) implements Command {}
+
+  record Settle(long deliveryTag, boolean multiple, QueueEntity.Outcome outcome, CompletableFuture<Done> result)
+      implements Command {}
+
+  record CloseChannel(CompletableFuture<Done> result) implements Command {}
+
+  private static final class ChannelActor extends AbstractBehavior<Command> {
+
+    private record ConsumerEntry(QueueRef queue, boolean autoAck, DeliverCallback deliver, CancelCallback cancel) {}
+
+    static Behavior<Command> create(Broker broker) {
+      return Behaviors.setup(ctx -> new ChannelActor(ctx, broker));
+    }
+
+    private final Broker broker;
+    private final ActorRef<ChannelMessage> self;
+    private final DeliveryTags<QueueRef> tags = new DeliveryTags<>();
+    private final Map<String, ConsumerEntry> consumers = new HashMap<>();
+    private final Set<QueueRef> touched = new HashSet<>();
+    private int prefetch;
+    private int nextConsumer = 1;
+
+    private ChannelActor(ActorContext<Command> context, Broker broker) {
+      super(context);
+      this.broker = broker;
+      this.self = context.messageAdapter(ChannelMessage.class, FromQueue::new);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+      return newReceiveBuilder()
+          .onMessage(FromQueue.class, m -> onQueueMessage(m.message()))
+          .onMessage(SetQos.class, m -> {
+            prefetch = m.prefetch();
+            m.result().complete(Done.getInstance());
+            return this;
+          })
+          .onMessage(Consume.class, this::onConsume)
+          .onMessage(Cancel.class, this::onCancel)
+          .onMessage(Get.class, this::onGet)
+          .onMessage(Settle.class, this::onSettle)
+          .onMessage(FromGet.class, this::onGetAnswered)
+          .onMessage(CloseChannel.class, this::onClose)
+          .build();
+    }
+
+    private Behavior<Command> onQueueMessage(ChannelMessage message) {
+      if (message instanceof ChannelMessage.Delivered d) {
+        Delivery delivery = d.delivery();
+        ConsumerEntry consumer = consumers.get(delivery.consumerId());
+        if (consumer == null) {
+          // Cancelled meanwhile: the message stays unacked with this channel until it settles or closes.
+          tags.assign(d.queue(), delivery.messageId());
+          return this;
+        }
+        long tag = consumer.autoAck() ? 0 : tags.assign(d.queue(), delivery.messageId());
+        try {
+          consumer.deliver().handle(delivery.consumerId(), envelope(tag, delivery));
+        } catch (RuntimeException e) {
+          getContext().getLog().warn("Consumer {} callback failed: {}", delivery.consumerId(), e.toString());
+        }
+      } else if (message instanceof ChannelMessage.ConsumerCancelled c) {
+        ConsumerEntry consumer = consumers.remove(c.consumerId());
+        if (consumer != null && consumer.cancel() != null) {
+          consumer.cancel().handle(c.consumerId());
+        }
+      }
+      return this;
+    }
+
+    private Behavior<Command> onConsume(Consume m) {
+      String tag = m.consumerTag() == null || m.consumerTag().isEmpty()
+          ? "amq.ctag-" + getContext().getSelf().path().name() + "-" + nextConsumer++ : m.consumerTag();
+      if (consumers.containsKey(tag)) {
+        m.result().completeExceptionally(BrokerException.precondition("consumer_tag", "consumer tag '" + tag + "' is already in use on this channel"));
+        return this;
+      }
+      consumers.put(tag, new ConsumerEntry(m.queue(), m.autoAck(), m.deliver(), m.cancel()));
+      touched.add(m.queue());
+      broker.<Done>askQueue(m.queue(), r -> new QueueEntity.Subscribe(tag, self, prefetch, m.autoAck(), m.exclusive(), r))
+          .whenComplete((done, failure) -> {
+            if (failure != null) {
+              getContext().getSelf().tell(new Cancel(tag, new CompletableFuture<>()));
+              m.result().completeExceptionally(failure);
+            } else {
+              m.result().complete(tag);
+            }
+          });
+      return this;
+    }
+
+    private Behavior<Command> onCancel(Cancel m) {
+      ConsumerEntry consumer = consumers.remove(m.consumerTag());
+      if (consumer == null) {
+        m.result().complete(Done.getInstance());
+        return this;
+      }
+      complete(broker.askQueue(consumer.queue(), r -> new QueueEntity.Unsubscribe(m.consumerTag(), r)), m.result());
+      return this;
+    }
+
+    private Behavior<Command> onGet(Get m) {
+      touched.add(m.queue());
+      broker.<QueueEntity.GetResult>askQueue(m.queue(), r -> new QueueEntity.Get(self, m.autoAck(), r))
+          .whenComplete((result, failure) -> {
+            if (failure != null) {
+              m.result().completeExceptionally(failure);
+            } else {
+              // Tags are assigned on the actor; hop back before answering.
+              getContext().getSelf().tell(new FromGet(m, result));
+            }
+          });
+      return this;
+    }
+
+    private Behavior<Command> onSettle(Settle m) {
+      Map<QueueRef, MessageIds> byQueue;
+      try {
+        byQueue = tags.settle(m.deliveryTag(), m.multiple());
+      } catch (BrokerException e) {
+        m.result().completeExceptionally(e);
+        return this;
+      }
+      List<CompletableFuture<Done>> settled = new ArrayList<>();
+      byQueue.forEach((queue, ids) -> settled.add(broker.<Done>askQueue(queue,
+          r -> new QueueEntity.Settle(self, ids, m.outcome(), r)).toCompletableFuture()));
+      complete(CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance()),
+          m.result());
+      return this;
+    }
+
+    private Behavior<Command> onClose(CloseChannel m) {
+      List<CompletableFuture<Done>> released = new ArrayList<>();
+      for (QueueRef queue : touched) {
+        released.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Release(self, r))
+            .exceptionally(failure -> Done.getInstance()).toCompletableFuture());
+      }
+      CompletableFuture.allOf(released.toArray(CompletableFuture[]::new))
+          .whenComplete((v, failure) -> m.result().complete(Done.getInstance()));
+      return Behaviors.stopped();
+    }
+
+    private Envelope envelope(long tag, Delivery d) {
+      return new Envelope(tag, d.consumerId(), d.redelivered(), d.exchange(), d.routingKey(), d.properties(), d.body());
+    }
+
+    private static <T> void complete(CompletionStage<T> stage, CompletableFuture<T> result) {
+      stage.whenComplete((value, failure) -> {
+        if (failure != null) {
+          result.completeExceptionally(failure);
+        } else {
+          result.complete(value);
+        }
+      });
+    }
+
+    private Behavior<Command> onGetAnswered(FromGet m) {
+      Optional<GetResponse> response = m.result().delivery().map(d -> {
+        long tag = m.request().autoAck() ? 0 : tags.assign(m.request().queue(), d.messageId());
+        return new GetResponse(envelope(tag, d), m.result().messageCount());
+      });
+      m.request().result().complete(response);
+      return this;
+    }
+  }
+
+  record FromGet(Get request, QueueEntity.GetResult result) implements Command {}
+}

@@ -1,0 +1,517 @@
+package io.weirmq.node.queue;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.PreRestart;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.pattern.StatusReply;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.SnapshotAdapter;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
+import io.weirmq.core.message.Message;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.queue.DeadLetter;
+import io.weirmq.core.queue.Delivery;
+import io.weirmq.core.queue.HeapBodyStore;
+import io.weirmq.core.queue.MessageIds;
+import io.weirmq.core.queue.QueueCounts;
+import io.weirmq.core.queue.QueueEvent;
+import io.weirmq.core.queue.QueueSettings;
+import io.weirmq.core.queue.QueueSnapshot;
+import io.weirmq.core.queue.QueueState;
+import io.weirmq.node.NodeSettings;
+import io.weirmq.node.serialization.CborSerializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A queue: a Cluster Sharding entity, event-sourced, whose state is the core {@link QueueState}.
+ *
+ * <p>Thin wiring: commands become calls on the core, the core's events are persisted and folded
+ * back with the same {@code QueueState.apply} that replay and mirrors use, and deliveries go to
+ * consumers' channels. Group commit: publishes and settlements that arrive while a journal write is
+ * in flight are stashed by Akka, gathered into a buffer when it unstashes them, and written together
+ * by the next {@link Flush}, so throughput is not one journal round trip per message.
+ */
+public final class QueueEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<QueueEntity.Command, QueueEvent, QueueState> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "weir-queue");
+
+  /** Everything a queue entity understands. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Declares or reconfigures the queue; answers its counts (for declare-ok). */
+  public record Configure(QueueSettings settings, ActorRef<StatusReply<QueueCounts>> replyTo) implements Command {}
+
+  /** Offers messages; answered once they are in the journal, one accepted flag per message. */
+  public record Publish(List<Message> messages, ActorRef<StatusReply<Confirmation>> replyTo) implements Command {}
+
+  /** Per message of a {@link Publish}: true when enqueued, false when refused by an overflow limit. */
+  public record Confirmation(List<Boolean> accepted) implements CborSerializable {}
+
+  /** Registers a consumer whose deliveries go to {@code channel}. */
+  public record Subscribe(String consumerId, ActorRef<ChannelMessage> channel, int prefetch, boolean autoAck,
+      boolean exclusive, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Unsubscribe(String consumerId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** How a channel settles deliveries. */
+  public enum Outcome { ACK, REQUEUE, REJECT }
+
+  public record Settle(ActorRef<ChannelMessage> channel, MessageIds ids, Outcome outcome,
+      ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** The channel is closing: requeue everything it holds and drop its consumers. */
+  public record Release(ActorRef<ChannelMessage> channel, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** basic.get; the answer carries the delivery (if any) and the ready count after it. */
+  public record Get(ActorRef<ChannelMessage> channel, boolean autoAck, ActorRef<StatusReply<GetResult>> replyTo)
+      implements Command {}
+
+  public record GetResult(Optional<Delivery> delivery, long messageCount) implements CborSerializable {}
+
+  public record Purge(ActorRef<StatusReply<Long>> replyTo) implements Command {}
+
+  public record GetCounts(ActorRef<StatusReply<QueueCounts>> replyTo) implements Command {}
+
+  /** The queue was deleted: cancel consumers, answer the final counts and stop. */
+  public record Shutdown(String reason, ActorRef<StatusReply<QueueCounts>> replyTo) implements Command {}
+
+  // Internal messages.
+  enum Flush implements Command { INSTANCE }
+
+  enum Maintain implements Command { INSTANCE }
+
+  record ChannelTerminated(ActorRef<ChannelMessage> channel) implements Command {}
+
+  record DeadLettersPublished(MessageIds ids) implements Command {}
+
+  record DeadLettersFailed(MessageIds ids) implements Command {}
+
+  // ------------------------------------------------------------------ wiring
+
+  /** Registers the entity type with Cluster Sharding on this node. */
+  public static void init(ActorSystem<?> system, NodeSettings settings, QueueEnvironment environment) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
+        ctx -> create(QueueRef.fromEntityId(ctx.getEntityId()), settings, environment)));
+  }
+
+  public static Behavior<Command> create(QueueRef queue, NodeSettings settings, QueueEnvironment environment) {
+    return Behaviors.<Command>supervise(
+            Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new QueueEntity(ctx, timers, queue, settings, environment))))
+        .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final QueueRef queue;
+  private final NodeSettings settings;
+  private final QueueEnvironment environment;
+
+  // Transient: lives as long as this incarnation of the actor; never persisted.
+  private final List<Publish> pendingPublishes = new ArrayList<>();
+  private final List<Settle> pendingSettles = new ArrayList<>();
+  private final List<Publish> inFlightPublishes = new ArrayList<>();
+  private boolean flushScheduled;
+  private boolean maintainScheduled;
+  private final Map<String, ActorRef<ChannelMessage>> consumerChannels = new HashMap<>();
+  private final Set<ActorRef<ChannelMessage>> watchedChannels = new HashSet<>();
+  private final Set<Long> deadLettersInFlight = new HashSet<>();
+  private boolean hadConsumers;
+
+  private QueueEntity(ActorContext<Command> context, TimerScheduler<Command> timers, QueueRef queue,
+      NodeSettings settings, QueueEnvironment environment) {
+    super(PersistenceId.of(ENTITY_KEY.name(), queue.entityId()), SupervisorStrategy.restartWithBackoff(
+        settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
+    this.context = context;
+    this.timers = timers;
+    this.queue = queue;
+    this.settings = settings;
+    this.environment = environment;
+  }
+
+  @Override
+  public QueueState emptyState() {
+    return new QueueState(queue.id(), new HeapBodyStore());
+  }
+
+  @Override
+  public EventHandler<QueueState, QueueEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(QueueState::apply);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+  }
+
+  /** Snapshots are taken as an immutable {@link QueueSnapshot}, on the actor's thread. */
+  @Override
+  public SnapshotAdapter<QueueState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(QueueState state) {
+        return state.snapshot();
+      }
+
+      @Override
+      public QueueState fromJournal(Object from) {
+        return QueueState.restore(queue.id(), (QueueSnapshot) from, new HeapBodyStore());
+      }
+    };
+  }
+
+  @Override
+  public SignalHandler<QueueState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          state.recoveryCompleted(System.currentTimeMillis());
+          context.getLog().debug("{} recovered: {}", queue.id(), state.counts());
+          scheduleMaintain();
+        })
+        .onSignal(PreRestart.instance(), state -> abandon("queue restarted after a failure"))
+        .onSignal(PostStop.instance(), state -> abandon("queue stopped"))
+        .build();
+  }
+
+  /** Tells everyone waiting on this incarnation that it is going away. */
+  private void abandon(String reason) {
+    BrokerException failure = new BrokerException(BrokerException.Kind.UNAVAILABLE, "queue", reason);
+    for (Publish p : inFlightPublishes) {
+      p.replyTo().tell(StatusReply.error(failure));
+    }
+    for (Publish p : pendingPublishes) {
+      p.replyTo().tell(StatusReply.error(failure));
+    }
+    consumerChannels.forEach((consumerId, channel) ->
+        channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, reason)));
+    inFlightPublishes.clear();
+    pendingPublishes.clear();
+    consumerChannels.clear();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, QueueEvent, QueueState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Publish.class, this::onPublish)
+        .onCommand(Settle.class, this::onSettle)
+        .onCommand(Flush.class, (state, cmd) -> onFlush(state))
+        .onCommand(Maintain.class, (state, cmd) -> onMaintain(state))
+        .onCommand(Configure.class, this::onConfigure)
+        .onCommand(Subscribe.class, this::onSubscribe)
+        .onCommand(Unsubscribe.class, this::onUnsubscribe)
+        .onCommand(Release.class, (state, cmd) -> release(state, cmd.channel(), cmd.replyTo()))
+        .onCommand(ChannelTerminated.class, (state, cmd) -> release(state, cmd.channel(), null))
+        .onCommand(Get.class, this::onGet)
+        .onCommand(Purge.class, this::onPurge)
+        .onCommand(GetCounts.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state.counts())))
+        .onCommand(Shutdown.class, this::onShutdown)
+        .onCommand(DeadLettersPublished.class, this::onDeadLettersPublished)
+        .onCommand(DeadLettersFailed.class, (state, cmd) -> {
+          for (long id : cmd.ids().values()) {
+            deadLettersInFlight.remove(id);
+          }
+          timers.startSingleTimer("dead-letter-retry", Maintain.INSTANCE, settings.restartMinBackoff());
+          return Effect().noReply();
+        })
+        .build();
+  }
+
+  // ------------------------------------------------------------------ group commit
+
+  private ReplyEffect<QueueEvent, QueueState> onPublish(QueueState state, Publish cmd) {
+    pendingPublishes.add(cmd);
+    scheduleFlush();
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<QueueEvent, QueueState> onSettle(QueueState state, Settle cmd) {
+    pendingSettles.add(cmd);
+    scheduleFlush();
+    return Effect().noReply();
+  }
+
+  private void scheduleFlush() {
+    if (!flushScheduled) {
+      flushScheduled = true;
+      context.getSelf().tell(Flush.INSTANCE);
+    }
+  }
+
+  /** Writes everything gathered since the last write as one journal write. */
+  private ReplyEffect<QueueEvent, QueueState> onFlush(QueueState state) {
+    flushScheduled = false;
+    long now = System.currentTimeMillis();
+    List<QueueEvent> events = new ArrayList<>();
+    List<Runnable> replies = new ArrayList<>();
+
+    Set<Long> settledNow = new HashSet<>();
+    for (Settle s : pendingSettles) {
+      try {
+        for (long id : s.ids().values()) {
+          if (!settledNow.add(id)) {
+            throw BrokerException.precondition("delivery_tag", "message " + id + " was already settled");
+          }
+        }
+        String owner = ownerOf(s.channel());
+        events.addAll(switch (s.outcome()) {
+          case ACK -> state.ack(owner, s.ids());
+          case REQUEUE -> state.nack(owner, s.ids(), true, now);
+          case REJECT -> state.nack(owner, s.ids(), false, now);
+        });
+        replies.add(() -> reply(s.replyTo(), StatusReply.ack()));
+      } catch (BrokerException e) {
+        replies.add(() -> reply(s.replyTo(), StatusReply.error(e)));
+      }
+    }
+    pendingSettles.clear();
+
+    List<Publish> batch = takePublishBatch();
+    if (!batch.isEmpty()) {
+      List<Message> messages = new ArrayList<>();
+      batch.forEach(p -> messages.addAll(p.messages()));
+      QueueState.PublishDecision decision = state.publish(messages, now);
+      events.addAll(decision.events());
+      int offset = 0;
+      for (Publish p : batch) {
+        List<Boolean> accepted = decision.accepted().subList(offset, offset + p.messages().size());
+        offset += p.messages().size();
+        Confirmation confirmation = new Confirmation(List.copyOf(accepted));
+        replies.add(() -> p.replyTo().tell(StatusReply.success(confirmation)));
+      }
+      for (Message deadLetter : decision.rejectedDeadLetters()) {
+        // Best effort, as in RabbitMQ: the publisher is nacked whatever happens to this copy.
+        environment.publishDeadLetter(queue.id().vhost(), deadLetter);
+      }
+      inFlightPublishes.addAll(batch);
+    }
+    if (!pendingPublishes.isEmpty()) {
+      scheduleFlush();
+    }
+    if (events.isEmpty()) {
+      inFlightPublishes.clear();
+      replies.forEach(Runnable::run);
+      return Effect().noReply();
+    }
+    return Effect().persist(events).thenRun(s -> {
+      inFlightPublishes.clear();
+      replies.forEach(Runnable::run);
+      scheduleMaintain();
+    }).thenNoReply();
+  }
+
+  /** Takes whole publish commands up to the batch size (at least one), oldest first. */
+  private List<Publish> takePublishBatch() {
+    List<Publish> batch = new ArrayList<>();
+    int messages = 0;
+    while (!pendingPublishes.isEmpty()
+        && (batch.isEmpty() || messages + pendingPublishes.get(0).messages().size() <= settings.maxBatchMessages())) {
+      Publish p = pendingPublishes.remove(0);
+      messages += p.messages().size();
+      batch.add(p);
+    }
+    return batch;
+  }
+
+  // ------------------------------------------------------------------ delivery, expiry, dead letters
+
+  private void scheduleMaintain() {
+    if (!maintainScheduled) {
+      maintainScheduled = true;
+      context.getSelf().tell(Maintain.INSTANCE);
+    }
+  }
+
+  private ReplyEffect<QueueEvent, QueueState> onMaintain(QueueState state) {
+    maintainScheduled = false;
+    long now = System.currentTimeMillis();
+    List<QueueEvent> expired = state.expire(now);
+    if (!expired.isEmpty()) {
+      return Effect().persist(expired).thenRun(s -> scheduleMaintain()).thenNoReply();
+    }
+    QueueState.Dispatch dispatch = state.deliver(now, settings.maxDeliveriesPerTurn());
+    for (Delivery d : dispatch.deliveries()) {
+      consumerChannels.get(d.consumerId()).tell(new ChannelMessage.Delivered(queue, d));
+    }
+    publishDeadLetters(state);
+    scheduleTimers(state);
+    List<QueueEvent> events = new ArrayList<>(dispatch.events());
+    if (dispatch.markWanted()) {
+      events.addAll(state.markDeliveries(settings.deliveryMarkAhead()));
+    }
+    boolean more = dispatch.markWanted() || dispatch.deliveries().size() == settings.maxDeliveriesPerTurn();
+    if (events.isEmpty()) {
+      if (more) {
+        scheduleMaintain();
+      }
+      return Effect().noReply();
+    }
+    return Effect().persist(events).thenRun(s -> {
+      if (more) {
+        scheduleMaintain();
+      }
+    }).thenNoReply();
+  }
+
+  private void scheduleTimers(QueueState state) {
+    long now = System.currentTimeMillis();
+    long expiry = state.nextExpiryAt();
+    if (expiry != Long.MAX_VALUE) {
+      timers.startSingleTimer("message-expiry", Maintain.INSTANCE, Duration.ofMillis(Math.max(1, expiry - now + 1)));
+    }
+    long queueExpiry = state.queueExpiresAt();
+    if (queueExpiry != Long.MAX_VALUE) {
+      if (queueExpiry <= now) {
+        environment.queueUnused(queue, "x-expires");
+      } else {
+        timers.startSingleTimer("queue-expiry", Maintain.INSTANCE, Duration.ofMillis(queueExpiry - now + 1));
+      }
+    }
+  }
+
+  private void publishDeadLetters(QueueState state) {
+    for (DeadLetter dl : state.pendingDeadLetters()) {
+      if (!deadLettersInFlight.add(dl.messageId())) {
+        continue;
+      }
+      MessageIds ids = MessageIds.of(dl.messageId());
+      environment.publishDeadLetter(queue.id().vhost(), dl.message()).whenComplete((done, failure) ->
+          context.getSelf().tell(failure == null ? new DeadLettersPublished(ids) : new DeadLettersFailed(ids)));
+    }
+  }
+
+  private ReplyEffect<QueueEvent, QueueState> onDeadLettersPublished(QueueState state, DeadLettersPublished cmd) {
+    for (long id : cmd.ids().values()) {
+      deadLettersInFlight.remove(id);
+    }
+    return Effect().persist(state.settleDeadLetters(cmd.ids())).thenNoReply();
+  }
+
+  // ------------------------------------------------------------------ consumers and channels
+
+  private ReplyEffect<QueueEvent, QueueState> onSubscribe(QueueState state, Subscribe cmd) {
+    try {
+      state.addConsumer(cmd.consumerId(), ownerOf(cmd.channel()), cmd.prefetch(), cmd.autoAck(), cmd.exclusive(),
+          System.currentTimeMillis());
+    } catch (BrokerException e) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(e));
+    }
+    consumerChannels.put(cmd.consumerId(), cmd.channel());
+    watch(cmd.channel());
+    hadConsumers = true;
+    scheduleMaintain();
+    return Effect().reply(cmd.replyTo(), StatusReply.ack());
+  }
+
+  private ReplyEffect<QueueEvent, QueueState> onUnsubscribe(QueueState state, Unsubscribe cmd) {
+    if (state.removeConsumer(cmd.consumerId(), System.currentTimeMillis())) {
+      consumerChannels.remove(cmd.consumerId());
+      checkAutoDelete(state);
+    }
+    return Effect().reply(cmd.replyTo(), StatusReply.ack());
+  }
+
+  private ReplyEffect<QueueEvent, QueueState> release(QueueState state, ActorRef<ChannelMessage> channel,
+      ActorRef<StatusReply<Done>> replyTo) {
+    long now = System.currentTimeMillis();
+    consumerChannels.entrySet().removeIf(e -> {
+      if (e.getValue().equals(channel)) {
+        state.removeConsumer(e.getKey(), now);
+        return true;
+      }
+      return false;
+    });
+    if (watchedChannels.remove(channel)) {
+      context.unwatch(channel);
+    }
+    checkAutoDelete(state);
+    List<QueueEvent> events = state.release(ownerOf(channel), now);
+    if (events.isEmpty()) {
+      return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, StatusReply.ack());
+    }
+    return Effect().persist(events).thenRun(s -> scheduleMaintain())
+        .thenReply(replyTo == null ? context.getSystem().ignoreRef() : replyTo, s -> StatusReply.ack());
+  }
+
+  private void checkAutoDelete(QueueState state) {
+    if (hadConsumers && state.consumerCount() == 0) {
+      environment.queueUnused(queue, "auto-delete");
+    }
+  }
+
+  private void watch(ActorRef<ChannelMessage> channel) {
+    if (watchedChannels.add(channel)) {
+      context.watchWith(channel, new ChannelTerminated(channel));
+    }
+  }
+
+  /** Unacked messages belong to the channel that received them, named by its actor path. */
+  private static String ownerOf(ActorRef<?> channel) {
+    return channel.path().toSerializationFormat();
+  }
+
+  // ------------------------------------------------------------------ the rest
+
+  private ReplyEffect<QueueEvent, QueueState> onConfigure(QueueState state, Configure cmd) {
+    List<QueueEvent> events = state.configure(cmd.settings(), System.currentTimeMillis());
+    return Effect().persist(events).thenRun(s -> scheduleMaintain())
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(s.counts()));
+  }
+
+  private ReplyEffect<QueueEvent, QueueState> onGet(QueueState state, Get cmd) {
+    long now = System.currentTimeMillis();
+    QueueState.Dispatch dispatch = state.get(ownerOf(cmd.channel()), cmd.autoAck(), now);
+    if (dispatch.markWanted()) {
+      // Persist the delivery mark first, then answer the same request again.
+      return Effect().persist(state.markDeliveries(settings.deliveryMarkAhead()))
+          .thenRun(s -> context.getSelf().tell(cmd)).thenNoReply();
+    }
+    Optional<Delivery> delivery = dispatch.deliveries().stream().findFirst();
+    if (delivery.isPresent() && !cmd.autoAck()) {
+      watch(cmd.channel());
+    }
+    return Effect().persist(dispatch.events()).thenRun(s -> scheduleTimers(s))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(new GetResult(delivery, s.counts().ready())));
+  }
+
+  private ReplyEffect<QueueEvent, QueueState> onPurge(QueueState state, Purge cmd) {
+    List<QueueEvent> events = state.purge();
+    long purged = events.isEmpty() ? 0 : ((QueueEvent.MessagesPurged) events.get(0)).ids().count();
+    return Effect().persist(events).thenReply(cmd.replyTo(), s -> StatusReply.success(purged));
+  }
+
+  private ReplyEffect<QueueEvent, QueueState> onShutdown(QueueState state, Shutdown cmd) {
+    consumerChannels.forEach((consumerId, channel) ->
+        channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, cmd.reason())));
+    consumerChannels.clear();
+    return Effect().stop().thenReply(cmd.replyTo(), s -> StatusReply.success(s.counts()));
+  }
+
+  private static <T> void reply(ActorRef<StatusReply<T>> replyTo, StatusReply<T> reply) {
+    if (replyTo != null) {
+      replyTo.tell(reply);
+    }
+  }
+}

@@ -1,0 +1,205 @@
+package io.weirmq.node.registry;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.SingletonActor;
+import akka.pattern.StatusReply;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.SnapshotAdapter;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.routing.ExchangeDefinition;
+import io.weirmq.core.routing.QueueDefinition;
+import io.weirmq.core.routing.Topology;
+import io.weirmq.core.routing.TopologyEvent;
+import io.weirmq.core.routing.TopologySnapshot;
+import io.weirmq.node.NodeSettings;
+import io.weirmq.node.serialization.CborSerializable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The cluster's one source of truth for vhosts, exchanges, queues and bindings: an event-sourced
+ * Cluster Singleton whose state is the core {@link Topology}.
+ *
+ * <p>It validates every change and publishes a versioned change feed. Every node keeps its own copy
+ * of the topology ({@link RoutingTableReplica}) and routes publishes from it, so no publish ever
+ * passes through here.
+ */
+public final class MetadataRegistry
+    extends EventSourcedBehaviorWithEnforcedReplies<MetadataRegistry.Command, TopologyEvent, Topology> {
+
+  public static final String NAME = "weir-metadata-registry";
+  public static final String DEFAULT_VHOST = "/";
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Asks for a change; answered with the version that contains it. */
+  public record Change(TopologyChange change, ActorRef<StatusReply<Changed>> replyTo) implements Command {}
+
+  public record Changed(long version, List<TopologyEvent> events) implements CborSerializable {}
+
+  /**
+   * A node's copy announces itself and the version it holds. The registry answers with a snapshot
+   * when the copy is behind and then pushes every change. Copies repeat this periodically, which
+   * also re-attaches them to a registry that moved to another node.
+   */
+  public record Subscribe(ActorRef<RoutingTableReplica.Command> replica, long knownVersion) implements Command {}
+
+  record ReplicaTerminated(ActorRef<RoutingTableReplica.Command> replica) implements Command {}
+
+  enum DropTransient implements Command { INSTANCE }
+
+  public static ActorRef<Command> initSingleton(ActorSystem<?> system, NodeSettings settings) {
+    return ClusterSingleton.get(system).init(SingletonActor.of(
+        Behaviors.supervise(create(settings)).onFailure(SupervisorStrategy.restartWithBackoff(
+            settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2)),
+        NAME));
+  }
+
+  public static Behavior<Command> create(NodeSettings settings) {
+    return Behaviors.setup(ctx -> new MetadataRegistry(ctx, settings));
+  }
+
+  private final ActorContext<Command> context;
+  private final Set<ActorRef<RoutingTableReplica.Command>> replicas = new HashSet<>();
+
+  private MetadataRegistry(ActorContext<Command> context, NodeSettings settings) {
+    super(PersistenceId.ofUniqueId(NAME), SupervisorStrategy.restartWithBackoff(
+        settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
+    this.context = context;
+  }
+
+  @Override
+  public Topology emptyState() {
+    return new Topology();
+  }
+
+  @Override
+  public EventHandler<Topology, TopologyEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((topology, event) -> {
+      topology.apply(event);
+      return topology;
+    });
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(1000, 2);
+  }
+
+  @Override
+  public SnapshotAdapter<Topology> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(Topology state) {
+        return state.snapshot();
+      }
+
+      @Override
+      public Topology fromJournal(Object from) {
+        return Topology.fromSnapshot((TopologySnapshot) from);
+      }
+    };
+  }
+
+  @Override
+  public SignalHandler<Topology> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), topology -> context.getSelf().tell(DropTransient.INSTANCE))
+        .build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, TopologyEvent, Topology> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(Change.class, this::onChange)
+        .onCommand(Subscribe.class, this::onSubscribe)
+        .onCommand(ReplicaTerminated.class, (t, cmd) -> {
+          replicas.remove(cmd.replica());
+          return Effect().noReply();
+        })
+        .onCommand(DropTransient.class, (topology, cmd) -> onDropTransient(topology))
+        .build();
+  }
+
+  private ReplyEffect<TopologyEvent, Topology> onChange(Topology topology, Change cmd) {
+    List<TopologyEvent> events;
+    try {
+      events = cmd.change().decide(topology);
+    } catch (BrokerException e) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(e));
+    }
+    return persistAndPublish(topology, events)
+        .thenReply(cmd.replyTo(), t -> StatusReply.success(new Changed(t.version(), events)));
+  }
+
+  private akka.persistence.typed.javadsl.EffectBuilder<TopologyEvent, Topology> persistAndPublish(
+      Topology topology, List<TopologyEvent> events) {
+    if (events.isEmpty()) {
+      return Effect().none();
+    }
+    long base = topology.version();
+    return Effect().persist(events).thenRun(t -> {
+      RoutingTableReplica.Changes changes = new RoutingTableReplica.Changes(base, events);
+      replicas.forEach(r -> r.tell(changes));
+    });
+  }
+
+  private ReplyEffect<TopologyEvent, Topology> onSubscribe(Topology topology, Subscribe cmd) {
+    if (replicas.add(cmd.replica())) {
+      context.watchWith(cmd.replica(), new ReplicaTerminated(cmd.replica()));
+    }
+    if (cmd.knownVersion() != topology.version()) {
+      cmd.replica().tell(new RoutingTableReplica.Reset(topology.snapshot()));
+    }
+    return Effect().noReply();
+  }
+
+  /**
+   * After a start of the registry: makes sure the default vhost exists, and removes what does not
+   * outlive a restart: non-durable exchanges and queues, and exclusive queues (their connections
+   * are gone). This runs when the singleton starts; the cluster issue must tell a hand-over from a
+   * whole-cluster restart before applying it there.
+   */
+  private ReplyEffect<TopologyEvent, Topology> onDropTransient(Topology topology) {
+    List<TopologyEvent> events = new ArrayList<>();
+    Topology scratch = Topology.fromSnapshot(topology.snapshot());
+    if (!scratch.hasVhost(DEFAULT_VHOST)) {
+      apply(scratch, events, scratch.addVhost(DEFAULT_VHOST));
+    }
+    for (QueueDefinition q : scratch.queues()) {
+      if (!q.durable() || q.exclusive()) {
+        apply(scratch, events, scratch.deleteQueue(q.id()));
+      }
+    }
+    for (ExchangeDefinition x : scratch.exchanges()) {
+      if (!x.durable() && scratch.exchange(x.id()).isPresent()) {
+        apply(scratch, events, scratch.deleteExchange(x.id(), false));
+      }
+    }
+    if (!events.isEmpty()) {
+      context.getLog().info("Registry started at version {}: {} changes (default vhost, non-durable and exclusive resources removed)",
+          topology.version(), events.size());
+    }
+    return persistAndPublish(topology, events).thenNoReply();
+  }
+
+  private static void apply(Topology scratch, List<TopologyEvent> out, List<TopologyEvent> events) {
+    scratch.applyAll(events);
+    out.addAll(events);
+  }
+}

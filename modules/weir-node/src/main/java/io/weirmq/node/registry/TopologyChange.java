@@ -1,0 +1,49 @@
+package io.weirmq.node.registry;
+
+import io.weirmq.core.model.ExchangeId;
+import io.weirmq.core.model.QueueId;
+import io.weirmq.core.routing.Binding;
+import io.weirmq.core.routing.ExchangeDefinition;
+import io.weirmq.core.routing.QueueDefinition;
+import io.weirmq.core.routing.Topology;
+import io.weirmq.core.routing.TopologyEvent;
+import io.weirmq.node.serialization.CborSerializable;
+import java.util.List;
+
+/** A change a client asks of the registry; {@link #decide} validates it against the topology. */
+public sealed interface TopologyChange extends CborSerializable {
+
+  List<TopologyEvent> decide(Topology topology);
+
+  record AddVhost(String vhost) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.addVhost(vhost); }
+  }
+
+  record DeleteVhost(String vhost) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.deleteVhost(vhost); }
+  }
+
+  record DeclareExchange(ExchangeDefinition exchange) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.declareExchange(exchange); }
+  }
+
+  record DeleteExchange(ExchangeId exchange, boolean ifUnused) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.deleteExchange(exchange, ifUnused); }
+  }
+
+  record DeclareQueue(QueueDefinition queue) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.declareQueue(queue); }
+  }
+
+  record DeleteQueue(QueueId queue) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.deleteQueue(queue); }
+  }
+
+  record Bind(Binding binding) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.bind(binding); }
+  }
+
+  record Unbind(Binding binding) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.unbind(binding); }
+  }
+}

@@ -1,0 +1,37 @@
+package io.weirmq.server;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.weirmq.node.WeirNode;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one WeirMQ node. Configuration comes from {@code application.conf} (the single-node profile
+ * from cluster-config/), overridable with {@code -Dconfig.file=...} and the environment variables
+ * those files name. SIGTERM runs Akka's CoordinatedShutdown, which leaves the cluster and stops.
+ */
+public final class WeirServer {
+
+  private static final Logger log = LoggerFactory.getLogger(WeirServer.class);
+
+  private WeirServer() {}
+
+  public static void main(String[] args) throws Exception {
+    Config config = ConfigFactory.load();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
+    system.getWhenTerminated().thenRun(() -> log.info("WeirMQ node stopped"));
+    try {
+      WeirNode.start(system).toCompletableFuture().get(config.getDuration("weir.startup-timeout").toMillis(),
+          TimeUnit.MILLISECONDS);
+      log.info("WeirMQ node ready (no client port yet: the HTTP and WebSocket API come with the client API)");
+    } catch (Exception e) {
+      log.error("WeirMQ node failed to start: {}", e.toString());
+      system.terminate();
+      System.exit(1);
+    }
+  }
+}
