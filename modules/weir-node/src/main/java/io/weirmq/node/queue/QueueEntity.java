@@ -99,8 +99,16 @@ public final class QueueEntity
   /** The queue was deleted: cancel consumers, answer the final counts and stop. */
   public record Shutdown(String reason, ActorRef<StatusReply<QueueCounts>> replyTo) implements Command {}
 
+  /**
+   * Publishes and settlements gathered by the {@link QueueFront} while the previous write was in
+   * flight, written as one; {@code written} is told when the write is done (or abandoned).
+   */
+  record WriteBatch(List<Publish> publishes, List<Settle> settles, ActorRef<Command> written) implements Command {}
+
+  /** Tells the front that the entity can take the next batch. */
+  enum BatchWritten implements Command { INSTANCE }
+
   // Internal messages.
-  enum Flush implements Command { INSTANCE }
 
   enum Maintain implements Command { INSTANCE }
 
@@ -112,10 +120,13 @@ public final class QueueEntity
 
   // ------------------------------------------------------------------ wiring
 
-  /** Registers the entity type with Cluster Sharding on this node. */
+  /**
+   * Registers the entity type with Cluster Sharding on this node. Each sharded entity is a
+   * {@link QueueFront} that batches writes for its event-sourced {@code QueueEntity} child.
+   */
   public static void init(ActorSystem<?> system, NodeSettings settings, QueueEnvironment environment) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-        ctx -> create(QueueRef.fromEntityId(ctx.getEntityId()), settings, environment)));
+        ctx -> QueueFront.create(QueueRef.fromEntityId(ctx.getEntityId()), settings, environment)));
   }
 
   public static Behavior<Command> create(QueueRef queue, NodeSettings settings, QueueEnvironment environment) {
@@ -131,10 +142,8 @@ public final class QueueEntity
   private final QueueEnvironment environment;
 
   // Transient: lives as long as this incarnation of the actor; never persisted.
-  private final List<Publish> pendingPublishes = new ArrayList<>();
-  private final List<Settle> pendingSettles = new ArrayList<>();
   private final List<Publish> inFlightPublishes = new ArrayList<>();
-  private boolean flushScheduled;
+  private ActorRef<Command> batchWritten;
   private boolean maintainScheduled;
   private final Map<String, ActorRef<ChannelMessage>> consumerChannels = new HashMap<>();
   private final Set<ActorRef<ChannelMessage>> watchedChannels = new HashSet<>();
@@ -202,22 +211,22 @@ public final class QueueEntity
     for (Publish p : inFlightPublishes) {
       p.replyTo().tell(StatusReply.error(failure));
     }
-    for (Publish p : pendingPublishes) {
-      p.replyTo().tell(StatusReply.error(failure));
-    }
     consumerChannels.forEach((consumerId, channel) ->
         channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, reason)));
     inFlightPublishes.clear();
-    pendingPublishes.clear();
     consumerChannels.clear();
+    if (batchWritten != null) {
+      batchWritten.tell(BatchWritten.INSTANCE);
+      batchWritten = null;
+    }
   }
 
   @Override
   public CommandHandlerWithReply<Command, QueueEvent, QueueState> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
-        .onCommand(Publish.class, this::onPublish)
-        .onCommand(Settle.class, this::onSettle)
-        .onCommand(Flush.class, (state, cmd) -> onFlush(state))
+        .onCommand(Publish.class, (state, cmd) -> write(state, List.of(cmd), List.of(), null))
+        .onCommand(Settle.class, (state, cmd) -> write(state, List.of(), List.of(cmd), null))
+        .onCommand(WriteBatch.class, (state, cmd) -> write(state, cmd.publishes(), cmd.settles(), cmd.written()))
         .onCommand(Maintain.class, (state, cmd) -> onMaintain(state))
         .onCommand(Configure.class, this::onConfigure)
         .onCommand(Subscribe.class, this::onSubscribe)
@@ -241,34 +250,15 @@ public final class QueueEntity
 
   // ------------------------------------------------------------------ group commit
 
-  private ReplyEffect<QueueEvent, QueueState> onPublish(QueueState state, Publish cmd) {
-    pendingPublishes.add(cmd);
-    scheduleFlush();
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<QueueEvent, QueueState> onSettle(QueueState state, Settle cmd) {
-    pendingSettles.add(cmd);
-    scheduleFlush();
-    return Effect().noReply();
-  }
-
-  private void scheduleFlush() {
-    if (!flushScheduled) {
-      flushScheduled = true;
-      context.getSelf().tell(Flush.INSTANCE);
-    }
-  }
-
-  /** Writes everything gathered since the last write as one journal write. */
-  private ReplyEffect<QueueEvent, QueueState> onFlush(QueueState state) {
-    flushScheduled = false;
+  /** Decides a batch of settlements and publishes and writes its events as one journal write. */
+  private ReplyEffect<QueueEvent, QueueState> write(QueueState state, List<Publish> publishes, List<Settle> settles,
+      ActorRef<Command> written) {
     long now = System.currentTimeMillis();
     List<QueueEvent> events = new ArrayList<>();
     List<Runnable> replies = new ArrayList<>();
 
     Set<Long> settledNow = new HashSet<>();
-    for (Settle s : pendingSettles) {
+    for (Settle s : settles) {
       try {
         for (long id : s.ids().values()) {
           if (!settledNow.add(id)) {
@@ -286,16 +276,14 @@ public final class QueueEntity
         replies.add(() -> reply(s.replyTo(), StatusReply.error(e)));
       }
     }
-    pendingSettles.clear();
 
-    List<Publish> batch = takePublishBatch();
-    if (!batch.isEmpty()) {
+    if (!publishes.isEmpty()) {
       List<Message> messages = new ArrayList<>();
-      batch.forEach(p -> messages.addAll(p.messages()));
+      publishes.forEach(p -> messages.addAll(p.messages()));
       QueueState.PublishDecision decision = state.publish(messages, now);
       events.addAll(decision.events());
       int offset = 0;
-      for (Publish p : batch) {
+      for (Publish p : publishes) {
         List<Boolean> accepted = decision.accepted().subList(offset, offset + p.messages().size());
         offset += p.messages().size();
         Confirmation confirmation = new Confirmation(List.copyOf(accepted));
@@ -305,34 +293,26 @@ public final class QueueEntity
         // Best effort, as in RabbitMQ: the publisher is nacked whatever happens to this copy.
         environment.publishDeadLetter(queue.id().vhost(), deadLetter);
       }
-      inFlightPublishes.addAll(batch);
     }
-    if (!pendingPublishes.isEmpty()) {
-      scheduleFlush();
-    }
-    if (events.isEmpty()) {
+    Runnable done = () -> {
       inFlightPublishes.clear();
       replies.forEach(Runnable::run);
+      if (batchWritten != null) {
+        batchWritten.tell(BatchWritten.INSTANCE);
+        batchWritten = null;
+      }
+    };
+    if (events.isEmpty()) {
+      batchWritten = written;
+      done.run();
       return Effect().noReply();
     }
+    inFlightPublishes.addAll(publishes);
+    batchWritten = written;
     return Effect().persist(events).thenRun(s -> {
-      inFlightPublishes.clear();
-      replies.forEach(Runnable::run);
+      done.run();
       scheduleMaintain();
     }).thenNoReply();
-  }
-
-  /** Takes whole publish commands up to the batch size (at least one), oldest first. */
-  private List<Publish> takePublishBatch() {
-    List<Publish> batch = new ArrayList<>();
-    int messages = 0;
-    while (!pendingPublishes.isEmpty()
-        && (batch.isEmpty() || messages + pendingPublishes.get(0).messages().size() <= settings.maxBatchMessages())) {
-      Publish p = pendingPublishes.remove(0);
-      messages += p.messages().size();
-      batch.add(p);
-    }
-    return batch;
   }
 
   // ------------------------------------------------------------------ delivery, expiry, dead letters
