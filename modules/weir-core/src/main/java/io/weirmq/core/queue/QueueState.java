@@ -529,8 +529,11 @@ public final class QueueState {
       List<StoredMessage> ready = readyMessages();
       ready.sort((a, b) -> Long.compare(a.id(), b.id()));
       lanes = newLanes(newSettings.priorityLanes());
-      for (StoredMessage m : ready) {
+      // Unacked messages need their new lane too: they return to it on requeue.
+      for (StoredMessage m : messages.values()) {
         m.lane = laneOf(m.properties());
+      }
+      for (StoredMessage m : ready) {
         lanes[m.lane].addFresh(m);
       }
     }
