@@ -331,6 +331,13 @@ public final class QueueState {
       return false;
     }
     rotation.remove(c);
+    // Its deliveries stay with their owner but no longer count against any consumer's prefetch,
+    // not even a later consumer that reuses the tag.
+    for (StoredMessage m : unacked.values()) {
+      if (consumerId.equals(m.consumerId)) {
+        m.consumerId = null;
+      }
+    }
     lastUsedAt = now;
     return true;
   }
