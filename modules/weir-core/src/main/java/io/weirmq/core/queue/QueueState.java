@@ -636,7 +636,9 @@ public final class QueueState {
   private ReadyLane laneWithNextMessage(long now) {
     for (int i = lanes.length - 1; i >= 0; i--) {
       StoredMessage head = lanes[i].peek();
-      if (head != null && head.expiresAt() > now) {
+      // A message is still deliverable at the instant it expires: that is what lets a TTL of 0
+      // reach a consumer that is waiting for it, as in RabbitMQ.
+      if (head != null && head.expiresAt() >= now) {
         return lanes[i];
       }
     }
