@@ -282,7 +282,14 @@ public final class QueueState {
 
   /** Records that dead-letter copies were published and confirmed; the originals can go. */
   public List<QueueEvent> settleDeadLetters(MessageIds ids) {
-    return ids.empty() ? List.of() : List.of(new DeadLettersSettled(ids));
+    // Only pending dead letters can be settled: a stale or mistaken id must not delete a live message.
+    List<Long> pending = new ArrayList<>(ids.count());
+    for (long id : ids.values()) {
+      if (pendingDeadLetters.containsKey(id)) {
+        pending.add(id);
+      }
+    }
+    return pending.isEmpty() ? List.of() : List.of(new DeadLettersSettled(MessageIds.of(pending)));
   }
 
   /**
