@@ -738,7 +738,8 @@ public final class QueueState {
     }
 
     boolean hasRoom() {
-      return prefetch == 0 || unacked < prefetch;
+      // As in RabbitMQ, prefetch limits only deliveries that await an ack.
+      return autoAck || prefetch == 0 || unacked < prefetch;
     }
   }
 
