@@ -178,6 +178,16 @@ class QueueDeliveryTest {
   }
 
   @Test
+  void prefetchIsIgnoredForAutoAckConsumers() {
+    QueueDriver q = new QueueDriver();
+    q.addConsumer("c1", "ch1", 1, true, false);
+    q.publish(msg("a"), msg("b"), msg("c"));
+
+    assertThat(bodies(q.deliverAll())).containsExactly("a", "b", "c");
+    assertThat(q.state().counts().total()).isZero();
+  }
+
+  @Test
   void getHandsOutTheNextMessageAndLeavesItUnacked() {
     QueueDriver q = new QueueDriver();
     q.publish(msg("a"), msg("b"));
