@@ -46,12 +46,13 @@ public final class DeadLetters {
       entry.put("queue", queue.name());
       entry.put("exchange", exchange);
       entry.put("routing-keys", List.of(routingKey));
+      entry.put("time", atMillis / 1000);
       if (properties.expiration() != null) {
         entry.put("original-expiration", properties.expiration());
       }
     }
+    // A counted-up entry keeps the time of its first death, as RabbitMQ's does.
     entry.put("count", ((Number) entry.get("count")).longValue() + 1);
-    entry.put("time", atMillis / 1000);
     deaths.add(0, entry);
     headers.put("x-death", deaths);
     headers.putIfAbsent("x-first-death-exchange", exchange);

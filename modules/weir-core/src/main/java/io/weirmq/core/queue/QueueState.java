@@ -282,7 +282,14 @@ public final class QueueState {
 
   /** Records that dead-letter copies were published and confirmed; the originals can go. */
   public List<QueueEvent> settleDeadLetters(MessageIds ids) {
-    return ids.empty() ? List.of() : List.of(new DeadLettersSettled(ids));
+    // Only pending dead letters can be settled: a stale or mistaken id must not delete a live message.
+    List<Long> pending = new ArrayList<>(ids.count());
+    for (long id : ids.values()) {
+      if (pendingDeadLetters.containsKey(id)) {
+        pending.add(id);
+      }
+    }
+    return pending.isEmpty() ? List.of() : List.of(new DeadLettersSettled(MessageIds.of(pending)));
   }
 
   /**
@@ -331,6 +338,13 @@ public final class QueueState {
       return false;
     }
     rotation.remove(c);
+    // Its deliveries stay with their owner but no longer count against any consumer's prefetch,
+    // not even a later consumer that reuses the tag.
+    for (StoredMessage m : unacked.values()) {
+      if (consumerId.equals(m.consumerId)) {
+        m.consumerId = null;
+      }
+    }
     lastUsedAt = now;
     return true;
   }
@@ -529,8 +543,11 @@ public final class QueueState {
       List<StoredMessage> ready = readyMessages();
       ready.sort((a, b) -> Long.compare(a.id(), b.id()));
       lanes = newLanes(newSettings.priorityLanes());
-      for (StoredMessage m : ready) {
+      // Unacked messages need their new lane too: they return to it on requeue.
+      for (StoredMessage m : messages.values()) {
         m.lane = laneOf(m.properties());
+      }
+      for (StoredMessage m : ready) {
         lanes[m.lane].addFresh(m);
       }
     }
@@ -626,7 +643,9 @@ public final class QueueState {
   private ReadyLane laneWithNextMessage(long now) {
     for (int i = lanes.length - 1; i >= 0; i--) {
       StoredMessage head = lanes[i].peek();
-      if (head != null && head.expiresAt() > now) {
+      // A message is still deliverable at the instant it expires: that is what lets a TTL of 0
+      // reach a consumer that is waiting for it, as in RabbitMQ.
+      if (head != null && head.expiresAt() >= now) {
         return lanes[i];
       }
     }
@@ -719,7 +738,8 @@ public final class QueueState {
     }
 
     boolean hasRoom() {
-      return prefetch == 0 || unacked < prefetch;
+      // As in RabbitMQ, prefetch limits only deliveries that await an ack.
+      return autoAck || prefetch == 0 || unacked < prefetch;
     }
   }
 
