@@ -137,6 +137,9 @@ public final class QueueState {
 
   /** The dead-letter copies still to be published, oldest first, bodies read from the store. */
   public List<DeadLetter> pendingDeadLetters() {
+    if (!settings.hasDeadLetterExchange()) {
+      return List.of(); // see dropOrphanedDeadLetters
+    }
     List<DeadLetter> out = new ArrayList<>(pendingDeadLetters.size());
     for (StoredMessage m : pendingDeadLetters.values()) {
       out.add(new DeadLetter(m.id(), DeadLetters.copy(m.exchange(), m.routingKey(), m.properties(),
@@ -290,6 +293,18 @@ public final class QueueState {
       }
     }
     return pending.isEmpty() ? List.of() : List.of(new DeadLettersSettled(MessageIds.of(pending)));
+  }
+
+  /**
+   * Settles dead letters that can no longer go anywhere because the queue was reconfigured without
+   * a dead-letter exchange while they waited: dropped, as RabbitMQ drops messages it cannot
+   * dead-letter.
+   */
+  public List<QueueEvent> dropOrphanedDeadLetters() {
+    if (settings.hasDeadLetterExchange() || pendingDeadLetters.isEmpty()) {
+      return List.of();
+    }
+    return List.of(new DeadLettersSettled(MessageIds.of(pendingDeadLetters.keySet())));
   }
 
   /**

@@ -78,6 +78,20 @@ class DeadLettersTest {
   }
 
   @Test
+  void pendingDeadLettersAreDroppedWhenTheQueueLosesItsDeadLetterExchange() {
+    QueueDriver q = rejectedOnce(DLX, msg("a"), msg("b"));
+    assertThat(q.state().dropOrphanedDeadLetters()).isEmpty();
+
+    q.configure(QueueSettings.DEFAULT);
+
+    assertThat(q.state().pendingDeadLetters()).isEmpty();
+    assertThat(q.persist(q.state().dropOrphanedDeadLetters()))
+        .containsExactly(new DeadLettersSettled(MessageIds.of(1, 2)));
+    assertThat(q.pendingIds()).isEmpty();
+    assertThat(q.store().size()).isZero();
+  }
+
+  @Test
   void settlingAnUnknownOrAlreadySettledIdChangesNothing() {
     QueueDriver q = rejectedOnce(DLX, msg("a"));
     q.settleDeadLetters(1);

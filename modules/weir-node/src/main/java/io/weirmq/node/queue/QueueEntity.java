@@ -327,7 +327,8 @@ public final class QueueEntity
   private ReplyEffect<QueueEvent, QueueState> onMaintain(QueueState state) {
     maintainScheduled = false;
     long now = System.currentTimeMillis();
-    List<QueueEvent> expired = state.expire(now);
+    List<QueueEvent> expired = new ArrayList<>(state.expire(now));
+    expired.addAll(state.dropOrphanedDeadLetters());
     if (!expired.isEmpty()) {
       return Effect().persist(expired).thenRun(s -> scheduleMaintain()).thenNoReply();
     }
