@@ -162,14 +162,10 @@ public final class TopicMatcher<D> {
   /** Adds one binding of {@code bindingKey} to {@code destination}; bindings are counted. */
   public void add(String bindingKey, D destination) {
     Node<D> node = root;
-    String[] words = split(bindingKey);
-    String previous = null;
-    for (String w : words) {
-      if (HASH.equals(w) && HASH.equals(previous)) {
-        continue; // "#.#" matches exactly what "#" matches
-      }
+    // "#.#" matches what "#" matches, but is kept as written so remove stays exact; the
+    // per-lookup memo already bounds the cost of repeated hashes.
+    for (String w : split(bindingKey)) {
       node = child(node, w);
-      previous = w;
     }
     int[] c = node.counts.get(destination);
     if (c == null) {
@@ -184,16 +180,11 @@ public final class TopicMatcher<D> {
   /** Removes one binding of {@code bindingKey} to {@code destination}; returns false if absent. */
   public boolean remove(String bindingKey, D destination) {
     Node<D> node = root;
-    String previous = null;
     for (String w : split(bindingKey)) {
-      if (HASH.equals(w) && HASH.equals(previous)) {
-        continue;
-      }
       node = existingChild(node, w);
       if (node == null) {
         return false;
       }
-      previous = w;
     }
     int[] c = node.counts.get(destination);
     if (c == null) {
