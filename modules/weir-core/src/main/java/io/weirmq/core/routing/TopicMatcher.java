@@ -38,18 +38,26 @@ public final class TopicMatcher<D> {
   private final ArrayDeque<Integer> freeWordIds = new ArrayDeque<>();
   private int nextWordId;
 
-  /** Open-addressing map from word id to child node; ids are small non-negative ints. */
-  private static final class ChildMap<D> {
-    int[] keys = new int[4];
-    Node<D>[] values = newArray(4);
-    int size;
+  /**
+   * A node's literal children by word id, kept in the node itself (no extra object to chase): the
+   * first child inline, more in an open-addressing table. Most trie nodes have one child.
+   */
+  private abstract static class ChildMap<D> {
+    int childCount;
+    int firstKey;
+    Node<D> firstChild;
+    int[] keys;
+    Node<D>[] values;
 
     @SuppressWarnings("unchecked")
     private static <D> Node<D>[] newArray(int n) {
       return (Node<D>[]) new Node<?>[n];
     }
 
-    Node<D> get(int key) {
+    final Node<D> child(int key) {
+      if (keys == null) {
+        return firstKey == key ? firstChild : null;
+      }
       int mask = keys.length - 1;
       int i = mix(key) & mask;
       while (true) {
@@ -64,25 +72,45 @@ public final class TopicMatcher<D> {
       }
     }
 
-    void put(int key, Node<D> node) {
-      if ((size + 1) * 2 > keys.length) {
-        rehash(keys.length * 2);
+    final void putChild(int key, Node<D> node) {
+      if (childCount == 0) {
+        firstKey = key;
+        firstChild = node;
+      } else {
+        if (keys == null) {
+          keys = new int[4];
+          values = newArray(4);
+          insert(firstKey, firstChild);
+          firstChild = null;
+          firstKey = -1;
+        } else if ((childCount + 1) * 2 > keys.length) {
+          rehash(keys.length * 2);
+        }
+        insert(key, node);
       }
-      insert(key, node);
-      size++;
+      childCount++;
     }
 
-    void remove(int key) {
+    final void removeChild(int key) {
+      if (keys == null) {
+        if (childCount == 1 && firstKey == key) {
+          firstChild = null;
+          firstKey = -1;
+          childCount = 0;
+        }
+        return;
+      }
       // Rebuild without the key: removals are rare (unbind) and tables are small.
       int[] oldKeys = keys;
       Node<D>[] oldValues = values;
-      keys = new int[oldKeys.length];
-      values = newArray(oldKeys.length);
-      size = 0;
+      keys = null;
+      values = null;
+      firstKey = -1;
+      firstChild = null;
+      childCount = 0;
       for (int i = 0; i < oldKeys.length; i++) {
         if (oldValues[i] != null && oldKeys[i] != key) {
-          insert(oldKeys[i], oldValues[i]);
-          size++;
+          putChild(oldKeys[i], oldValues[i]);
         }
       }
     }
@@ -115,14 +143,12 @@ public final class TopicMatcher<D> {
     }
   }
 
-  private static final class Node<D> {
+  private static final class Node<D> extends ChildMap<D> {
     final int id;
     final boolean hash;
     final Node<D> parent;
     final String word;
     final int wordId;
-    /** Literal-word children by word id (see {@link #wordIds}). */
-    ChildMap<D> children;
     Node<D> star;
     Node<D> hashChild;
     /** Destination → number of bindings with this exact key to it. */
@@ -135,10 +161,11 @@ public final class TopicMatcher<D> {
       this.parent = parent;
       this.word = word;
       this.wordId = wordId;
+      this.firstKey = -1;
     }
 
     boolean isLeafless() {
-      return counts.isEmpty() && star == null && hashChild == null && (children == null || children.size == 0);
+      return counts.isEmpty() && star == null && hashChild == null && childCount == 0;
     }
   }
 
@@ -260,8 +287,8 @@ public final class TopicMatcher<D> {
         out.add(o);
       }
     } else {
-      if (node.children != null && words[i] >= 0) {
-        Node<?> lit = node.children.get(words[i]);
+      if (node.childCount != 0 && words[i] >= 0) {
+        Node<?> lit = node.child(words[i]);
         if (lit != null) {
           visit(lit, i + 1, words, n, s, out);
         }
@@ -294,13 +321,10 @@ public final class TopicMatcher<D> {
       word = new int[] {free != null ? free : nextWordId++, 0};
       wordIds.put(w, word);
     }
-    if (node.children == null) {
-      node.children = new ChildMap<>();
-    }
-    Node<D> child = node.children.get(word[0]);
+    Node<D> child = node.child(word[0]);
     if (child == null) {
       child = new Node<>(newId(), false, node, w, word[0]);
-      node.children.put(word[0], child);
+      node.putChild(word[0], child);
       word[1]++;
     }
     return child;
@@ -314,7 +338,7 @@ public final class TopicMatcher<D> {
       return node.hashChild;
     }
     int[] word = wordIds.get(w);
-    return node.children == null || word == null ? null : node.children.get(word[0]);
+    return word == null ? null : node.child(word[0]);
   }
 
   private void prune(Node<D> node) {
@@ -325,10 +349,7 @@ public final class TopicMatcher<D> {
       } else if (node == parent.hashChild) {
         parent.hashChild = null;
       } else {
-        parent.children.remove(node.wordId);
-        if (parent.children.size == 0) {
-          parent.children = null;
-        }
+        parent.removeChild(node.wordId);
         int[] word = wordIds.get(node.word);
         if (--word[1] == 0) {
           wordIds.remove(node.word);

@@ -54,8 +54,25 @@ public final class Topology {
   private static final class Vhost {
     final LinkedHashMap<String, Exchange> exchanges = new LinkedHashMap<>();
     final LinkedHashMap<String, QueueDefinition> queues = new LinkedHashMap<>();
-    /** Bindings by destination, so deleting a queue or exchange finds its bindings at once. */
-    final HashMap<Target, LinkedHashSet<Binding>> byDestination = new HashMap<>();
+    /**
+     * Bindings by destination, so deleting a queue or exchange finds its bindings at once. The
+     * entry also holds the one {@link Target} instance every router uses for that destination,
+     * which lets routing deduplicate destinations by identity.
+     */
+    final HashMap<Target, Destination> byDestination = new HashMap<>();
+
+    Target canonical(Binding b) {
+      return byDestination.computeIfAbsent(Target.of(b), Destination::new).target;
+    }
+  }
+
+  private static final class Destination {
+    final Target target;
+    final LinkedHashSet<Binding> bindings = new LinkedHashSet<>();
+
+    Destination(Target target) {
+      this.target = target;
+    }
   }
 
   private static final class Exchange {
@@ -309,8 +326,8 @@ public final class Topology {
     if (v == null) {
       return List.of();
     }
-    Set<Binding> set = v.byDestination.get(new Target(vhost, kind, name));
-    return set == null ? List.of() : List.copyOf(set);
+    Destination d = v.byDestination.get(new Target(vhost, kind, name));
+    return d == null ? List.of() : List.copyOf(d.bindings);
   }
 
   private Exchange exchangeState(String vhost, String name) {
@@ -555,7 +572,7 @@ public final class Topology {
     if (oldType != d.type()) {
       existing.router = Router.of(d.type());
       for (Binding b : existing.bindings) {
-        existing.router.add(b, Target.of(b));
+        existing.router.add(b, v.canonical(b));
       }
     }
   }
@@ -600,9 +617,9 @@ public final class Topology {
     if (source == null || !destinationExists || !source.bindings.add(b)) {
       return;
     }
-    Target t = Target.of(b);
+    Target t = v.canonical(b);
     source.router.add(b, t);
-    v.byDestination.computeIfAbsent(t, k -> new LinkedHashSet<>()).add(b);
+    v.byDestination.get(t).bindings.add(b);
   }
 
   private void applyBindingRemoved(Binding b) {
@@ -620,21 +637,21 @@ public final class Topology {
 
   private static void removeFromDestinationIndex(Vhost v, Binding b) {
     Target t = Target.of(b);
-    Set<Binding> set = v.byDestination.get(t);
-    if (set != null) {
-      set.remove(b);
-      if (set.isEmpty()) {
+    Destination d = v.byDestination.get(t);
+    if (d != null) {
+      d.bindings.remove(b);
+      if (d.bindings.isEmpty()) {
         v.byDestination.remove(t);
       }
     }
   }
 
   private static void removeBindingsTo(Vhost v, Target t) {
-    Set<Binding> set = v.byDestination.remove(t);
-    if (set == null) {
+    Destination d = v.byDestination.remove(t);
+    if (d == null) {
       return;
     }
-    for (Binding b : set) {
+    for (Binding b : d.bindings) {
       Exchange source = v.exchanges.get(b.source());
       if (source != null && source.bindings.remove(b)) {
         source.router.remove(b, t);
@@ -670,10 +687,11 @@ public final class Topology {
       return q == null ? RouteResult.UNROUTED : new RouteResult(Set.of(q.id()));
     }
     Map<String, Object> h = headers == null ? Map.of() : headers;
-    // Targets may repeat (several patterns, one destination); the queue set and the seen set
-    // deduplicate, which is cheaper than a set per exchange.
+    // Targets may repeat (several patterns, one destination). Routers hand out one canonical
+    // Target per destination, so an identity set deduplicates without hashing names.
     ArrayList<Target> targets = new ArrayList<>();
-    LinkedHashSet<QueueId> queues = null;
+    IdentitySet reached = new IdentitySet();
+    ArrayList<QueueId> queues = null;
     ArrayDeque<Exchange> work = null;
     Set<String> seen = null;
     Exchange x = first;
@@ -696,8 +714,11 @@ public final class Topology {
       }
       for (int i = from; i < to; i++) {
         Target t = targets.get(i);
+        if (!reached.add(t)) {
+          continue;
+        }
         if (t.queue != null) {
-          (queues == null ? queues = new LinkedHashSet<>(Math.max(16, (to - from) * 2)) : queues).add(t.queue);
+          (queues == null ? queues = new ArrayList<>(to - from) : queues).add(t.queue);
         } else {
           if (seen == null) {
             seen = new HashSet<>();
@@ -711,7 +732,45 @@ public final class Topology {
       }
       x = work == null ? null : work.poll();
     }
-    return queues == null ? RouteResult.UNROUTED : RouteResult.adopt(queues);
+    return queues == null ? RouteResult.UNROUTED : RouteResult.adoptDistinct(queues);
+  }
+
+  /** A small open-addressing set compared by identity, for one route call. */
+  private static final class IdentitySet {
+    private Object[] table = new Object[32];
+    private int size;
+
+    boolean add(Object o) {
+      if ((size + 1) * 2 > table.length) {
+        Object[] old = table;
+        table = new Object[old.length * 2];
+        for (Object e : old) {
+          if (e != null) {
+            insert(e);
+          }
+        }
+      }
+      if (!insert(o)) {
+        return false;
+      }
+      size++;
+      return true;
+    }
+
+    private boolean insert(Object o) {
+      int mask = table.length - 1;
+      int h = System.identityHashCode(o);
+      int i = (h ^ (h >>> 16)) & mask;
+      Object e;
+      while ((e = table[i]) != null) {
+        if (e == o) {
+          return false;
+        }
+        i = (i + 1) & mask;
+      }
+      table[i] = o;
+      return true;
+    }
   }
 
   // ---------------------------------------------------------------- snapshots
