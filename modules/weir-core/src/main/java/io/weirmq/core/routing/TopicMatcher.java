@@ -149,6 +149,8 @@ public final class TopicMatcher<D> {
     final Node<D> parent;
     final String word;
     final int wordId;
+    /** True when a '#' node lies on the path from the root; only then does a lookup need a memo here. */
+    final boolean belowHash;
     Node<D> star;
     Node<D> hashChild;
     /** Destination → number of bindings with this exact key to it. */
@@ -162,6 +164,7 @@ public final class TopicMatcher<D> {
       this.word = word;
       this.wordId = wordId;
       this.firstKey = -1;
+      this.belowHash = parent != null && (parent.hash || parent.belowHash);
     }
 
     boolean isLeafless() {
@@ -257,26 +260,35 @@ public final class TopicMatcher<D> {
   }
 
   private static void visit(Node<?> node, int i, int[] words, int n, Scratch s, Collection<Object> out) {
-    if (node.hash) {
-        // Entering (node, i) also enters (node, i+1..n) below, so one "lowest index entered"
-        // per node and lookup is the whole memo.
-        int id = node.id;
-        if (s.stamp[id] == s.generation) {
-          if (i >= s.lowestVisited[id]) {
-            return;
-          }
-        } else {
-          s.stamp[id] = s.generation;
-          s.lowestVisited[id] = Integer.MAX_VALUE;
-        }
-        int stopAt = s.lowestVisited[id];
-        s.lowestVisited[id] = i;
-        for (int j = i; j <= n && j < stopAt; j++) {
-          step(node, j, words, n, s, out);
-        }
-        return;
+    if (!node.hash) {
+      step(node, i, words, n, s, out);
+      return;
     }
-    step(node, i, words, n, s, out);
+    int stopAt = n + 1;
+    if (node.belowHash) {
+      // Only below another '#' can (node, i) be entered twice in one lookup. Entering (node, i)
+      // also enters (node, i+1..n), so one "lowest index entered" per node is the whole memo.
+      int id = node.id;
+      if (s.stamp[id] == s.generation) {
+        if (i >= s.lowestVisited[id]) {
+          return;
+        }
+        stopAt = s.lowestVisited[id];
+      } else {
+        s.stamp[id] = s.generation;
+      }
+      s.lowestVisited[id] = i;
+    }
+    if (node.childCount == 0 && node.star == null && node.hashChild == null) {
+      // A trailing '#' matches whatever is left: no need to try each position.
+      for (Object o : node.destinations) {
+        out.add(o);
+      }
+      return;
+    }
+    for (int j = i; j < stopAt; j++) {
+      step(node, j, words, n, s, out);
+    }
   }
 
   /** Matches from {@code node} with words {@code i..n} left, not letting a {@code #} node absorb more. */

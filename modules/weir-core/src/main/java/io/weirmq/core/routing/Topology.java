@@ -689,7 +689,7 @@ public final class Topology {
     Map<String, Object> h = headers == null ? Map.of() : headers;
     // Targets may repeat (several patterns, one destination). Routers hand out one canonical
     // Target per destination, so an identity set deduplicates without hashing names.
-    ArrayList<Target> targets = new ArrayList<>();
+    ArrayList<Target> targets = new ArrayList<>(32);
     IdentitySet reached = new IdentitySet();
     ArrayList<QueueId> queues = null;
     ArrayDeque<Exchange> work = null;
