@@ -45,6 +45,8 @@ public final class Topology {
       Map.entry("amq.match", ExchangeType.HEADERS));
 
   private final LinkedHashMap<String, Vhost> vhosts = new LinkedHashMap<>();
+  private final ArrayDeque<Integer> freeSerials = new ArrayDeque<>();
+  private int nextSerial;
   private long version;
 
   public Topology() {}
@@ -61,8 +63,15 @@ public final class Topology {
      */
     final HashMap<Target, Destination> byDestination = new HashMap<>();
 
-    Target canonical(Binding b) {
-      return byDestination.computeIfAbsent(Target.of(b), Destination::new).target;
+    Target canonical(Binding b, Topology owner) {
+      Destination d = byDestination.get(Target.of(b));
+      if (d == null) {
+        Target t = Target.of(b);
+        t.serial = owner.newSerial();
+        d = new Destination(t);
+        byDestination.put(t, d);
+      }
+      return d.target;
     }
   }
 
@@ -91,6 +100,8 @@ public final class Topology {
     final DestinationKind kind;
     final String name;
     final QueueId queue;
+    /** Small dense number of the canonical instance, for deduplication without hashing. */
+    int serial = -1;
 
     Target(String vhost, DestinationKind kind, String name) {
       this.kind = kind;
@@ -235,6 +246,26 @@ public final class Topology {
       }
     }
   }
+
+  private int newSerial() {
+    Integer free = freeSerials.poll();
+    return free != null ? free : nextSerial++;
+  }
+
+  private void freeSerial(Target t) {
+    if (t.serial >= 0) {
+      freeSerials.push(t.serial);
+      t.serial = -1;
+    }
+  }
+
+  /** Per-thread marks for deduplicating destinations by serial in {@link #route}. */
+  private static final class RouteScratch {
+    int[] stamp = new int[256];
+    int generation;
+  }
+
+  private static final ThreadLocal<RouteScratch> ROUTE_SCRATCH = ThreadLocal.withInitial(RouteScratch::new);
 
   // ---------------------------------------------------------------- lookups
 
@@ -521,7 +552,10 @@ public final class Topology {
     if (event instanceof VhostAdded e) {
       applyVhostAdded(e.vhost());
     } else if (event instanceof VhostDeleted e) {
-      vhosts.remove(e.vhost());
+      Vhost gone = vhosts.remove(e.vhost());
+      if (gone != null) {
+        gone.byDestination.values().forEach(d -> freeSerial(d.target));
+      }
     } else if (event instanceof ExchangeDeclared e) {
       applyExchangeDeclared(e.exchange());
     } else if (event instanceof ExchangeDeleted e) {
@@ -572,7 +606,7 @@ public final class Topology {
     if (oldType != d.type()) {
       existing.router = Router.of(d.type());
       for (Binding b : existing.bindings) {
-        existing.router.add(b, v.canonical(b));
+        existing.router.add(b, v.canonical(b, this));
       }
     }
   }
@@ -617,7 +651,7 @@ public final class Topology {
     if (source == null || !destinationExists || !source.bindings.add(b)) {
       return;
     }
-    Target t = v.canonical(b);
+    Target t = v.canonical(b, this);
     source.router.add(b, t);
     v.byDestination.get(t).bindings.add(b);
   }
@@ -635,22 +669,24 @@ public final class Topology {
     removeFromDestinationIndex(v, b);
   }
 
-  private static void removeFromDestinationIndex(Vhost v, Binding b) {
+  private void removeFromDestinationIndex(Vhost v, Binding b) {
     Target t = Target.of(b);
     Destination d = v.byDestination.get(t);
     if (d != null) {
       d.bindings.remove(b);
       if (d.bindings.isEmpty()) {
         v.byDestination.remove(t);
+        freeSerial(d.target);
       }
     }
   }
 
-  private static void removeBindingsTo(Vhost v, Target t) {
+  private void removeBindingsTo(Vhost v, Target t) {
     Destination d = v.byDestination.remove(t);
     if (d == null) {
       return;
     }
+    freeSerial(d.target);
     for (Binding b : d.bindings) {
       Exchange source = v.exchanges.get(b.source());
       if (source != null && source.bindings.remove(b)) {
@@ -688,9 +724,20 @@ public final class Topology {
     }
     Map<String, Object> h = headers == null ? Map.of() : headers;
     // Targets may repeat (several patterns, one destination). Routers hand out one canonical
-    // Target per destination, so an identity set deduplicates without hashing names.
+    // Target per destination, numbered densely, so a per-thread mark array deduplicates them
+    // without hashing or allocating.
     ArrayList<Target> targets = new ArrayList<>(32);
-    IdentitySet reached = new IdentitySet();
+    RouteScratch reached = ROUTE_SCRATCH.get();
+    if (reached.stamp.length < nextSerial) {
+      reached.stamp = new int[Math.max(nextSerial, reached.stamp.length * 2)];
+      reached.generation = 0;
+    }
+    if (++reached.generation == 0) {
+      java.util.Arrays.fill(reached.stamp, 0);
+      reached.generation = 1;
+    }
+    int generation = reached.generation;
+    int[] stamp = reached.stamp;
     ArrayList<QueueId> queues = null;
     ArrayDeque<Exchange> work = null;
     Set<String> seen = null;
@@ -714,9 +761,10 @@ public final class Topology {
       }
       for (int i = from; i < to; i++) {
         Target t = targets.get(i);
-        if (!reached.add(t)) {
+        if (stamp[t.serial] == generation) {
           continue;
         }
+        stamp[t.serial] = generation;
         if (t.queue != null) {
           (queues == null ? queues = new ArrayList<>(to - from) : queues).add(t.queue);
         } else {
@@ -733,44 +781,6 @@ public final class Topology {
       x = work == null ? null : work.poll();
     }
     return queues == null ? RouteResult.UNROUTED : RouteResult.adoptDistinct(queues);
-  }
-
-  /** A small open-addressing set compared by identity, for one route call. */
-  private static final class IdentitySet {
-    private Object[] table = new Object[32];
-    private int size;
-
-    boolean add(Object o) {
-      if ((size + 1) * 2 > table.length) {
-        Object[] old = table;
-        table = new Object[old.length * 2];
-        for (Object e : old) {
-          if (e != null) {
-            insert(e);
-          }
-        }
-      }
-      if (!insert(o)) {
-        return false;
-      }
-      size++;
-      return true;
-    }
-
-    private boolean insert(Object o) {
-      int mask = table.length - 1;
-      int h = System.identityHashCode(o);
-      int i = (h ^ (h >>> 16)) & mask;
-      Object e;
-      while ((e = table[i]) != null) {
-        if (e == o) {
-          return false;
-        }
-        i = (i + 1) & mask;
-      }
-      table[i] = o;
-      return true;
-    }
   }
 
   // ---------------------------------------------------------------- snapshots
