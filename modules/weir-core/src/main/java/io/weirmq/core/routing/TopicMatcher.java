@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,8 +36,72 @@ public final class TopicMatcher<D> {
    * word into an id once, so walking the trie compares ints instead of hashing strings per node.
    */
   private final HashMap<String, int[]> wordIds = new HashMap<>();
+  /** The same words in a table that a lookup probes with a slice of the routing key, no substring. */
+  private final WordTable wordTable = new WordTable();
   private final ArrayDeque<Integer> freeWordIds = new ArrayDeque<>();
   private int nextWordId;
+
+  /** Open-addressing String → id table probed by a region of another string. */
+  private static final class WordTable {
+    String[] words = new String[16];
+    int[] ids = new int[16];
+    int size;
+
+    int find(String key, int start, int end) {
+      int h = 0;
+      for (int i = start; i < end; i++) {
+        h = 31 * h + key.charAt(i);
+      }
+      int len = end - start;
+      int mask = words.length - 1;
+      int i = spread(h) & mask;
+      String w;
+      while ((w = words[i]) != null) {
+        if (w.length() == len && w.hashCode() == h && key.regionMatches(start, w, 0, len)) {
+          return ids[i];
+        }
+        i = (i + 1) & mask;
+      }
+      return -1;
+    }
+
+    void put(String word, int id) {
+      if ((size + 1) * 2 > words.length) {
+        String[] oldWords = words;
+        int[] oldIds = ids;
+        words = new String[oldWords.length * 2];
+        ids = new int[oldWords.length * 2];
+        for (int i = 0; i < oldWords.length; i++) {
+          if (oldWords[i] != null) {
+            insert(oldWords[i], oldIds[i]);
+          }
+        }
+      }
+      insert(word, id);
+      size++;
+    }
+
+    void rebuild(Map<String, int[]> all) {
+      words = new String[16];
+      ids = new int[16];
+      size = 0;
+      all.forEach((w, id) -> put(w, id[0]));
+    }
+
+    private void insert(String word, int id) {
+      int mask = words.length - 1;
+      int i = spread(word.hashCode()) & mask;
+      while (words[i] != null) {
+        i = (i + 1) & mask;
+      }
+      words[i] = word;
+      ids[i] = id;
+    }
+
+    private static int spread(int h) {
+      return h ^ (h >>> 16);
+    }
+  }
 
   /**
    * A node's literal children by word id, kept in the node itself (no extra object to chase): the
@@ -332,6 +397,7 @@ public final class TopicMatcher<D> {
       Integer free = freeWordIds.poll();
       word = new int[] {free != null ? free : nextWordId++, 0};
       wordIds.put(w, word);
+      wordTable.put(w, word[0]);
     }
     Node<D> child = node.child(word[0]);
     if (child == null) {
@@ -365,6 +431,7 @@ public final class TopicMatcher<D> {
         int[] word = wordIds.get(node.word);
         if (--word[1] == 0) {
           wordIds.remove(node.word);
+          wordTable.rebuild(wordIds);
           freeWordIds.push(word[0]);
         }
       }
@@ -410,8 +477,7 @@ public final class TopicMatcher<D> {
         if (w == s.words.length) {
           s.words = java.util.Arrays.copyOf(s.words, w * 2);
         }
-        int[] id = wordIds.get(key.substring(start, i));
-        s.words[w++] = id == null ? -1 : id[0];
+        s.words[w++] = wordTable.find(key, start, i);
         start = i + 1;
       }
     }
