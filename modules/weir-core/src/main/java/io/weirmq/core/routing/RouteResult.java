@@ -3,7 +3,9 @@ package io.weirmq.core.routing;
 import io.weirmq.core.model.QueueId;
 import java.util.AbstractSet;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -14,36 +16,45 @@ public record RouteResult(Set<QueueId> queues) {
 
   public RouteResult {
     if (!(queues instanceof Adopted)) {
-      queues = new Adopted(new LinkedHashSet<>(queues));
+      queues = new Adopted(List.copyOf(new LinkedHashSet<>(queues)));
     }
   }
 
-  /** Takes ownership of a set nobody else holds, sparing routing a copy per publish. */
-  static RouteResult adopt(LinkedHashSet<QueueId> queues) {
-    return new RouteResult(new Adopted(queues));
+  /** Takes ownership of a list of distinct queues nobody else holds, sparing routing a copy. */
+  static RouteResult adoptDistinct(List<QueueId> distinctQueues) {
+    return new RouteResult(new Adopted(distinctQueues));
   }
 
-  /** An unmodifiable view of a set this record owns. */
+  /** An unmodifiable ordered set over a list of distinct elements this record owns. */
   private static final class Adopted extends AbstractSet<QueueId> {
-    private final Set<QueueId> set;
+    private final List<QueueId> list;
+    private volatile Set<QueueId> index;
 
-    Adopted(Set<QueueId> set) {
-      this.set = set;
+    Adopted(List<QueueId> list) {
+      this.list = list;
     }
 
     @Override
     public Iterator<QueueId> iterator() {
-      return Collections.unmodifiableSet(set).iterator();
+      return Collections.unmodifiableList(list).iterator();
     }
 
     @Override
     public int size() {
-      return set.size();
+      return list.size();
     }
 
     @Override
     public boolean contains(Object o) {
-      return set.contains(o);
+      if (list.size() <= 8) {
+        return list.contains(o);
+      }
+      Set<QueueId> i = index;
+      if (i == null) {
+        // Benign race: any thread may build it; all build the same set.
+        i = index = new HashSet<>(list);
+      }
+      return i.contains(o);
     }
   }
 

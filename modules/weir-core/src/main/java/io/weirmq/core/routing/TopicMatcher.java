@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,21 +36,93 @@ public final class TopicMatcher<D> {
    * word into an id once, so walking the trie compares ints instead of hashing strings per node.
    */
   private final HashMap<String, int[]> wordIds = new HashMap<>();
+  /** The same words in a table that a lookup probes with a slice of the routing key, no substring. */
+  private final WordTable wordTable = new WordTable();
   private final ArrayDeque<Integer> freeWordIds = new ArrayDeque<>();
   private int nextWordId;
 
-  /** Open-addressing map from word id to child node; ids are small non-negative ints. */
-  private static final class ChildMap<D> {
-    int[] keys = new int[4];
-    Node<D>[] values = newArray(4);
+  /** Open-addressing String → id table probed by a region of another string. */
+  private static final class WordTable {
+    String[] words = new String[16];
+    int[] ids = new int[16];
     int size;
+
+    int find(String key, int start, int end) {
+      int h = 0;
+      for (int i = start; i < end; i++) {
+        h = 31 * h + key.charAt(i);
+      }
+      int len = end - start;
+      int mask = words.length - 1;
+      int i = spread(h) & mask;
+      String w;
+      while ((w = words[i]) != null) {
+        if (w.length() == len && w.hashCode() == h && key.regionMatches(start, w, 0, len)) {
+          return ids[i];
+        }
+        i = (i + 1) & mask;
+      }
+      return -1;
+    }
+
+    void put(String word, int id) {
+      if ((size + 1) * 2 > words.length) {
+        String[] oldWords = words;
+        int[] oldIds = ids;
+        words = new String[oldWords.length * 2];
+        ids = new int[oldWords.length * 2];
+        for (int i = 0; i < oldWords.length; i++) {
+          if (oldWords[i] != null) {
+            insert(oldWords[i], oldIds[i]);
+          }
+        }
+      }
+      insert(word, id);
+      size++;
+    }
+
+    void rebuild(Map<String, int[]> all) {
+      words = new String[16];
+      ids = new int[16];
+      size = 0;
+      all.forEach((w, id) -> put(w, id[0]));
+    }
+
+    private void insert(String word, int id) {
+      int mask = words.length - 1;
+      int i = spread(word.hashCode()) & mask;
+      while (words[i] != null) {
+        i = (i + 1) & mask;
+      }
+      words[i] = word;
+      ids[i] = id;
+    }
+
+    private static int spread(int h) {
+      return h ^ (h >>> 16);
+    }
+  }
+
+  /**
+   * A node's literal children by word id, kept in the node itself (no extra object to chase): the
+   * first child inline, more in an open-addressing table. Most trie nodes have one child.
+   */
+  private abstract static class ChildMap<D> {
+    int childCount;
+    int firstKey;
+    Node<D> firstChild;
+    int[] keys;
+    Node<D>[] values;
 
     @SuppressWarnings("unchecked")
     private static <D> Node<D>[] newArray(int n) {
       return (Node<D>[]) new Node<?>[n];
     }
 
-    Node<D> get(int key) {
+    final Node<D> child(int key) {
+      if (keys == null) {
+        return firstKey == key ? firstChild : null;
+      }
       int mask = keys.length - 1;
       int i = mix(key) & mask;
       while (true) {
@@ -64,25 +137,45 @@ public final class TopicMatcher<D> {
       }
     }
 
-    void put(int key, Node<D> node) {
-      if ((size + 1) * 2 > keys.length) {
-        rehash(keys.length * 2);
+    final void putChild(int key, Node<D> node) {
+      if (childCount == 0) {
+        firstKey = key;
+        firstChild = node;
+      } else {
+        if (keys == null) {
+          keys = new int[4];
+          values = newArray(4);
+          insert(firstKey, firstChild);
+          firstChild = null;
+          firstKey = -1;
+        } else if ((childCount + 1) * 2 > keys.length) {
+          rehash(keys.length * 2);
+        }
+        insert(key, node);
       }
-      insert(key, node);
-      size++;
+      childCount++;
     }
 
-    void remove(int key) {
+    final void removeChild(int key) {
+      if (keys == null) {
+        if (childCount == 1 && firstKey == key) {
+          firstChild = null;
+          firstKey = -1;
+          childCount = 0;
+        }
+        return;
+      }
       // Rebuild without the key: removals are rare (unbind) and tables are small.
       int[] oldKeys = keys;
       Node<D>[] oldValues = values;
-      keys = new int[oldKeys.length];
-      values = newArray(oldKeys.length);
-      size = 0;
+      keys = null;
+      values = null;
+      firstKey = -1;
+      firstChild = null;
+      childCount = 0;
       for (int i = 0; i < oldKeys.length; i++) {
         if (oldValues[i] != null && oldKeys[i] != key) {
-          insert(oldKeys[i], oldValues[i]);
-          size++;
+          putChild(oldKeys[i], oldValues[i]);
         }
       }
     }
@@ -115,14 +208,14 @@ public final class TopicMatcher<D> {
     }
   }
 
-  private static final class Node<D> {
+  private static final class Node<D> extends ChildMap<D> {
     final int id;
     final boolean hash;
     final Node<D> parent;
     final String word;
     final int wordId;
-    /** Literal-word children by word id (see {@link #wordIds}). */
-    ChildMap<D> children;
+    /** True when a '#' node lies on the path from the root; only then does a lookup need a memo here. */
+    final boolean belowHash;
     Node<D> star;
     Node<D> hashChild;
     /** Destination → number of bindings with this exact key to it. */
@@ -135,10 +228,12 @@ public final class TopicMatcher<D> {
       this.parent = parent;
       this.word = word;
       this.wordId = wordId;
+      this.firstKey = -1;
+      this.belowHash = parent != null && (parent.hash || parent.belowHash);
     }
 
     boolean isLeafless() {
-      return counts.isEmpty() && star == null && hashChild == null && (children == null || children.size == 0);
+      return counts.isEmpty() && star == null && hashChild == null && childCount == 0;
     }
   }
 
@@ -162,14 +257,10 @@ public final class TopicMatcher<D> {
   /** Adds one binding of {@code bindingKey} to {@code destination}; bindings are counted. */
   public void add(String bindingKey, D destination) {
     Node<D> node = root;
-    String[] words = split(bindingKey);
-    String previous = null;
-    for (String w : words) {
-      if (HASH.equals(w) && HASH.equals(previous)) {
-        continue; // "#.#" matches exactly what "#" matches
-      }
+    // "#.#" matches what "#" matches, but is kept as written so remove stays exact; the
+    // per-lookup memo already bounds the cost of repeated hashes.
+    for (String w : split(bindingKey)) {
       node = child(node, w);
-      previous = w;
     }
     int[] c = node.counts.get(destination);
     if (c == null) {
@@ -184,16 +275,11 @@ public final class TopicMatcher<D> {
   /** Removes one binding of {@code bindingKey} to {@code destination}; returns false if absent. */
   public boolean remove(String bindingKey, D destination) {
     Node<D> node = root;
-    String previous = null;
     for (String w : split(bindingKey)) {
-      if (HASH.equals(w) && HASH.equals(previous)) {
-        continue;
-      }
       node = existingChild(node, w);
       if (node == null) {
         return false;
       }
-      previous = w;
     }
     int[] c = node.counts.get(destination);
     if (c == null) {
@@ -239,26 +325,35 @@ public final class TopicMatcher<D> {
   }
 
   private static void visit(Node<?> node, int i, int[] words, int n, Scratch s, Collection<Object> out) {
-    if (node.hash) {
-        // Entering (node, i) also enters (node, i+1..n) below, so one "lowest index entered"
-        // per node and lookup is the whole memo.
-        int id = node.id;
-        if (s.stamp[id] == s.generation) {
-          if (i >= s.lowestVisited[id]) {
-            return;
-          }
-        } else {
-          s.stamp[id] = s.generation;
-          s.lowestVisited[id] = Integer.MAX_VALUE;
-        }
-        int stopAt = s.lowestVisited[id];
-        s.lowestVisited[id] = i;
-        for (int j = i; j <= n && j < stopAt; j++) {
-          step(node, j, words, n, s, out);
-        }
-        return;
+    if (!node.hash) {
+      step(node, i, words, n, s, out);
+      return;
     }
-    step(node, i, words, n, s, out);
+    int stopAt = n + 1;
+    if (node.belowHash) {
+      // Only below another '#' can (node, i) be entered twice in one lookup. Entering (node, i)
+      // also enters (node, i+1..n), so one "lowest index entered" per node is the whole memo.
+      int id = node.id;
+      if (s.stamp[id] == s.generation) {
+        if (i >= s.lowestVisited[id]) {
+          return;
+        }
+        stopAt = s.lowestVisited[id];
+      } else {
+        s.stamp[id] = s.generation;
+      }
+      s.lowestVisited[id] = i;
+    }
+    if (node.childCount == 0 && node.star == null && node.hashChild == null) {
+      // A trailing '#' matches whatever is left: no need to try each position.
+      for (Object o : node.destinations) {
+        out.add(o);
+      }
+      return;
+    }
+    for (int j = i; j < stopAt; j++) {
+      step(node, j, words, n, s, out);
+    }
   }
 
   /** Matches from {@code node} with words {@code i..n} left, not letting a {@code #} node absorb more. */
@@ -269,8 +364,8 @@ public final class TopicMatcher<D> {
         out.add(o);
       }
     } else {
-      if (node.children != null && words[i] >= 0) {
-        Node<?> lit = node.children.get(words[i]);
+      if (node.childCount != 0 && words[i] >= 0) {
+        Node<?> lit = node.child(words[i]);
         if (lit != null) {
           visit(lit, i + 1, words, n, s, out);
         }
@@ -302,14 +397,12 @@ public final class TopicMatcher<D> {
       Integer free = freeWordIds.poll();
       word = new int[] {free != null ? free : nextWordId++, 0};
       wordIds.put(w, word);
+      wordTable.put(w, word[0]);
     }
-    if (node.children == null) {
-      node.children = new ChildMap<>();
-    }
-    Node<D> child = node.children.get(word[0]);
+    Node<D> child = node.child(word[0]);
     if (child == null) {
       child = new Node<>(newId(), false, node, w, word[0]);
-      node.children.put(word[0], child);
+      node.putChild(word[0], child);
       word[1]++;
     }
     return child;
@@ -323,7 +416,7 @@ public final class TopicMatcher<D> {
       return node.hashChild;
     }
     int[] word = wordIds.get(w);
-    return node.children == null || word == null ? null : node.children.get(word[0]);
+    return word == null ? null : node.child(word[0]);
   }
 
   private void prune(Node<D> node) {
@@ -334,13 +427,11 @@ public final class TopicMatcher<D> {
       } else if (node == parent.hashChild) {
         parent.hashChild = null;
       } else {
-        parent.children.remove(node.wordId);
-        if (parent.children.size == 0) {
-          parent.children = null;
-        }
+        parent.removeChild(node.wordId);
         int[] word = wordIds.get(node.word);
         if (--word[1] == 0) {
           wordIds.remove(node.word);
+          wordTable.rebuild(wordIds);
           freeWordIds.push(word[0]);
         }
       }
@@ -386,8 +477,7 @@ public final class TopicMatcher<D> {
         if (w == s.words.length) {
           s.words = java.util.Arrays.copyOf(s.words, w * 2);
         }
-        int[] id = wordIds.get(key.substring(start, i));
-        s.words[w++] = id == null ? -1 : id[0];
+        s.words[w++] = wordTable.find(key, start, i);
         start = i + 1;
       }
     }

@@ -50,6 +50,8 @@ public final class Topology {
    * and declared again gets a new incarnation, so the node can give it a fresh, empty entity.
    */
   private final HashMap<QueueId, Long> queueIncarnations = new HashMap<>();
+  private final ArrayDeque<Integer> freeSerials = new ArrayDeque<>();
+  private int nextSerial;
   private long version;
 
   public Topology() {}
@@ -59,8 +61,32 @@ public final class Topology {
   private static final class Vhost {
     final LinkedHashMap<String, Exchange> exchanges = new LinkedHashMap<>();
     final LinkedHashMap<String, QueueDefinition> queues = new LinkedHashMap<>();
-    /** Bindings by destination, so deleting a queue or exchange finds its bindings at once. */
-    final HashMap<Target, LinkedHashSet<Binding>> byDestination = new HashMap<>();
+    /**
+     * Bindings by destination, so deleting a queue or exchange finds its bindings at once. The
+     * entry also holds the one {@link Target} instance every router uses for that destination,
+     * which lets routing deduplicate destinations by identity.
+     */
+    final HashMap<Target, Destination> byDestination = new HashMap<>();
+
+    Target canonical(Binding b, Topology owner) {
+      Destination d = byDestination.get(Target.of(b));
+      if (d == null) {
+        Target t = Target.of(b);
+        t.serial = owner.newSerial();
+        d = new Destination(t);
+        byDestination.put(t, d);
+      }
+      return d.target;
+    }
+  }
+
+  private static final class Destination {
+    final Target target;
+    final LinkedHashSet<Binding> bindings = new LinkedHashSet<>();
+
+    Destination(Target target) {
+      this.target = target;
+    }
   }
 
   private static final class Exchange {
@@ -79,6 +105,8 @@ public final class Topology {
     final DestinationKind kind;
     final String name;
     final QueueId queue;
+    /** Small dense number of the canonical instance, for deduplication without hashing. */
+    int serial = -1;
 
     Target(String vhost, DestinationKind kind, String name) {
       this.kind = kind;
@@ -224,6 +252,26 @@ public final class Topology {
     }
   }
 
+  private int newSerial() {
+    Integer free = freeSerials.poll();
+    return free != null ? free : nextSerial++;
+  }
+
+  private void freeSerial(Target t) {
+    if (t.serial >= 0) {
+      freeSerials.push(t.serial);
+      t.serial = -1;
+    }
+  }
+
+  /** Per-thread marks for deduplicating destinations by serial in {@link #route}. */
+  private static final class RouteScratch {
+    int[] stamp = new int[256];
+    int generation;
+  }
+
+  private static final ThreadLocal<RouteScratch> ROUTE_SCRATCH = ThreadLocal.withInitial(RouteScratch::new);
+
   // ---------------------------------------------------------------- lookups
 
   /** How many events this topology has applied (restored with a snapshot). */
@@ -314,8 +362,8 @@ public final class Topology {
     if (v == null) {
       return List.of();
     }
-    Set<Binding> set = v.byDestination.get(new Target(vhost, kind, name));
-    return set == null ? List.of() : List.copyOf(set);
+    Destination d = v.byDestination.get(new Target(vhost, kind, name));
+    return d == null ? List.of() : List.copyOf(d.bindings);
   }
 
   private Exchange exchangeState(String vhost, String name) {
@@ -509,7 +557,10 @@ public final class Topology {
     if (event instanceof VhostAdded e) {
       applyVhostAdded(e.vhost());
     } else if (event instanceof VhostDeleted e) {
-      vhosts.remove(e.vhost());
+      Vhost gone = vhosts.remove(e.vhost());
+      if (gone != null) {
+        gone.byDestination.values().forEach(d -> freeSerial(d.target));
+      }
       queueIncarnations.keySet().removeIf(q -> q.vhost().equals(e.vhost()));
     } else if (event instanceof ExchangeDeclared e) {
       applyExchangeDeclared(e.exchange());
@@ -561,7 +612,7 @@ public final class Topology {
     if (oldType != d.type()) {
       existing.router = Router.of(d.type());
       for (Binding b : existing.bindings) {
-        existing.router.add(b, Target.of(b));
+        existing.router.add(b, v.canonical(b, this));
       }
     }
   }
@@ -614,9 +665,9 @@ public final class Topology {
     if (source == null || !destinationExists || !source.bindings.add(b)) {
       return;
     }
-    Target t = Target.of(b);
+    Target t = v.canonical(b, this);
     source.router.add(b, t);
-    v.byDestination.computeIfAbsent(t, k -> new LinkedHashSet<>()).add(b);
+    v.byDestination.get(t).bindings.add(b);
   }
 
   private void applyBindingRemoved(Binding b) {
@@ -632,23 +683,25 @@ public final class Topology {
     removeFromDestinationIndex(v, b);
   }
 
-  private static void removeFromDestinationIndex(Vhost v, Binding b) {
+  private void removeFromDestinationIndex(Vhost v, Binding b) {
     Target t = Target.of(b);
-    Set<Binding> set = v.byDestination.get(t);
-    if (set != null) {
-      set.remove(b);
-      if (set.isEmpty()) {
+    Destination d = v.byDestination.get(t);
+    if (d != null) {
+      d.bindings.remove(b);
+      if (d.bindings.isEmpty()) {
         v.byDestination.remove(t);
+        freeSerial(d.target);
       }
     }
   }
 
-  private static void removeBindingsTo(Vhost v, Target t) {
-    Set<Binding> set = v.byDestination.remove(t);
-    if (set == null) {
+  private void removeBindingsTo(Vhost v, Target t) {
+    Destination d = v.byDestination.remove(t);
+    if (d == null) {
       return;
     }
-    for (Binding b : set) {
+    freeSerial(d.target);
+    for (Binding b : d.bindings) {
       Exchange source = v.exchanges.get(b.source());
       if (source != null && source.bindings.remove(b)) {
         source.router.remove(b, t);
@@ -684,10 +737,22 @@ public final class Topology {
       return q == null ? RouteResult.UNROUTED : new RouteResult(Set.of(q.id()));
     }
     Map<String, Object> h = headers == null ? Map.of() : headers;
-    // Targets may repeat (several patterns, one destination); the queue set and the seen set
-    // deduplicate, which is cheaper than a set per exchange.
-    ArrayList<Target> targets = new ArrayList<>();
-    LinkedHashSet<QueueId> queues = null;
+    // Targets may repeat (several patterns, one destination). Routers hand out one canonical
+    // Target per destination, numbered densely, so a per-thread mark array deduplicates them
+    // without hashing or allocating.
+    ArrayList<Target> targets = new ArrayList<>(32);
+    RouteScratch reached = ROUTE_SCRATCH.get();
+    if (reached.stamp.length < nextSerial) {
+      reached.stamp = new int[Math.max(nextSerial, reached.stamp.length * 2)];
+      reached.generation = 0;
+    }
+    if (++reached.generation == 0) {
+      java.util.Arrays.fill(reached.stamp, 0);
+      reached.generation = 1;
+    }
+    int generation = reached.generation;
+    int[] stamp = reached.stamp;
+    ArrayList<QueueId> queues = null;
     ArrayDeque<Exchange> work = null;
     Set<String> seen = null;
     Exchange x = first;
@@ -710,8 +775,12 @@ public final class Topology {
       }
       for (int i = from; i < to; i++) {
         Target t = targets.get(i);
+        if (stamp[t.serial] == generation) {
+          continue;
+        }
+        stamp[t.serial] = generation;
         if (t.queue != null) {
-          (queues == null ? queues = new LinkedHashSet<>(Math.max(16, (to - from) * 2)) : queues).add(t.queue);
+          (queues == null ? queues = new ArrayList<>(to - from) : queues).add(t.queue);
         } else {
           if (seen == null) {
             seen = new HashSet<>();
@@ -725,7 +794,7 @@ public final class Topology {
       }
       x = work == null ? null : work.poll();
     }
-    return queues == null ? RouteResult.UNROUTED : RouteResult.adopt(queues);
+    return queues == null ? RouteResult.UNROUTED : RouteResult.adoptDistinct(queues);
   }
 
   // ---------------------------------------------------------------- snapshots

@@ -12,7 +12,6 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
 import org.junit.jupiter.api.Test;
 
 class TopicMatcherTest {
@@ -174,31 +173,33 @@ class TopicMatcherTest {
     return patterns().list().ofMaxSize(8);
   }
 
+  record Op(boolean add, String pattern, int destination) {}
+
   @Property(tries = 300)
   void addsAndRemovesLeaveTheSameMatchesAsBuildingFromScratch(
-      @ForAll("operations") List<Tuple.Tuple3<Boolean, String, Integer>> ops, @ForAll("keys") String key) {
+      @ForAll("operations") List<Op> ops, @ForAll("keys") String key) {
     TopicMatcher<Integer> incremental = new TopicMatcher<>();
-    List<Tuple.Tuple2<String, Integer>> live = new ArrayList<>();
-    for (var op : ops) {
-      var binding = Tuple.of(op.get2(), op.get3());
-      if (op.get1()) {
-        incremental.add(op.get2(), op.get3());
+    List<Op> live = new ArrayList<>();
+    for (Op op : ops) {
+      Op binding = new Op(true, op.pattern(), op.destination());
+      if (op.add()) {
+        incremental.add(op.pattern(), op.destination());
         live.add(binding);
       } else {
-        boolean removed = incremental.remove(op.get2(), op.get3());
+        boolean removed = incremental.remove(op.pattern(), op.destination());
         assertThat(removed).isEqualTo(live.remove(binding));
       }
     }
     TopicMatcher<Integer> scratch = new TopicMatcher<>();
-    live.forEach(b -> scratch.add(b.get1(), b.get2()));
+    live.forEach(b -> scratch.add(b.pattern(), b.destination()));
     assertThat(incremental.match(key)).containsExactlyInAnyOrderElementsOf(scratch.match(key));
     assertThat(incremental.size()).isEqualTo(live.size());
   }
 
   @Provide
-  Arbitrary<List<Tuple.Tuple3<Boolean, String, Integer>>> operations() {
+  Arbitrary<List<Op>> operations() {
     return net.jqwik.api.Combinators.combine(
             Arbitraries.of(true, true, false), patterns(), Arbitraries.integers().between(0, 2))
-        .as(Tuple::of).list().ofMaxSize(25);
+        .as(Op::new).list().ofMaxSize(25);
   }
 }
