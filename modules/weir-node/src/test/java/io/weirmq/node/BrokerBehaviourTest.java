@@ -773,6 +773,19 @@ class BrokerBehaviourTest {
     }
 
     @Test
+    void aRestartedNodeIsReadyOnlyOnceTransientQueuesAreGone() {
+      // The registry used to answer the node's first subscription before it dropped transient
+      // resources, so a node could come up routing to them; it raced, so restart a few times.
+      QueueId q = new QueueId(VHOST, "transient-q");
+      for (int start = 0; start < 4; start++) {
+        try (TestNodes.Node n = TestNodes.start(dataDir)) {
+          assertThat(n.broker().topology().queue(q)).as("transient queue right after start %d", start).isEmpty();
+          await(n.broker().declareQueue(new QueueDefinition(q, false, false, false, Map.of(), null)));
+        }
+      }
+    }
+
+    @Test
     void aDeliveredUnackedMessageComesBackRedeliveredAndNeverDeliveredOnesUnflagged() {
       QueueId consumed = new QueueId(VHOST, "consumed-q");
       QueueId untouched = new QueueId(VHOST, "untouched-q");
