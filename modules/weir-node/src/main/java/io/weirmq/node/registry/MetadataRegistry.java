@@ -76,6 +76,11 @@ public final class MetadataRegistry
 
   private final ActorContext<Command> context;
   private final Set<ActorRef<RoutingTableReplica.Command>> replicas = new HashSet<>();
+  /**
+   * False from recovery until {@link DropTransient} has run. Changes and subscriptions wait (stashed)
+   * until then, so no node ever reads, routes to or redeclares resources that did not survive.
+   */
+  private boolean transientDropped;
 
   private MetadataRegistry(ActorContext<Command> context, NodeSettings settings) {
     super(PersistenceId.ofUniqueId(NAME), SupervisorStrategy.restartWithBackoff(
@@ -119,20 +124,24 @@ public final class MetadataRegistry
   @Override
   public SignalHandler<Topology> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), topology -> context.getSelf().tell(DropTransient.INSTANCE))
+        .onSignal(RecoveryCompleted.instance(), topology -> {
+          transientDropped = false;
+          context.getSelf().tell(DropTransient.INSTANCE);
+        })
         .build();
   }
 
   @Override
   public CommandHandlerWithReply<Command, TopologyEvent, Topology> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(DropTransient.class, (topology, cmd) -> onDropTransient(topology))
+        .onCommand(cmd -> !transientDropped && !(cmd instanceof ReplicaTerminated), (topology, cmd) -> Effect().stash())
         .onCommand(Change.class, this::onChange)
         .onCommand(Subscribe.class, this::onSubscribe)
         .onCommand(ReplicaTerminated.class, (t, cmd) -> {
           replicas.remove(cmd.replica());
           return Effect().noReply();
         })
-        .onCommand(DropTransient.class, (topology, cmd) -> onDropTransient(topology))
         .build();
   }
 
@@ -195,7 +204,10 @@ public final class MetadataRegistry
       context.getLog().info("Registry started at version {}: {} changes (default vhost, non-durable and exclusive resources removed)",
           topology.version(), events.size());
     }
-    return persistAndPublish(topology, events).thenNoReply();
+    return persistAndPublish(topology, events)
+        .thenRun(t -> transientDropped = true)
+        .thenNoReply()
+        .thenUnstashAll();
   }
 
   private static void apply(Topology scratch, List<TopologyEvent> out, List<TopologyEvent> events) {
