@@ -47,7 +47,9 @@ public final class BrokerPublishBenchmark {
 
     Config config = ConfigFactory.parseString("weir.data-dir = \"" + data.toAbsolutePath() + "\"\n"
             + "akka.remote.artery.canonical.port = 0\nakka.coordinated-shutdown.exit-jvm = off\n")
-        .withFallback(ConfigFactory.load());
+        .withFallback(ConfigFactory.parseResources("application.conf"))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve(); // after the override, so ${weir.data-dir} in the journal URL sees it
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
     Broker broker = WeirNode.start(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
     List<String> names = new ArrayList<>();

@@ -49,6 +49,7 @@ public final class QueueState {
   private ReadyLane[] lanes = newLanes(1);
   private long readyCount;
   private long readyBytes;
+  private long storedBytes;
   private final LinkedHashMap<Long, StoredMessage> unacked = new LinkedHashMap<>();
   private final LinkedHashMap<Long, StoredMessage> pendingDeadLetters = new LinkedHashMap<>();
   private final LinkedHashMap<String, Consumer> consumers = new LinkedHashMap<>();
@@ -72,6 +73,11 @@ public final class QueueState {
 
   public QueueCounts counts() {
     return new QueueCounts(readyCount, unacked.size(), readyBytes, consumers.size(), pendingDeadLetters.size());
+  }
+
+  /** Body bytes of every message the queue holds: ready, unacked and waiting to be dead-lettered. */
+  public long storedBytes() {
+    return storedBytes;
   }
 
   public int consumerCount() {
@@ -476,6 +482,7 @@ public final class QueueState {
   private void addRecord(StoredMessage m, byte[] body) {
     messages.put(m.id(), m);
     bodies.put(m.id(), body);
+    storedBytes += m.bodySize();
     nextId = Math.max(nextId, m.id() + 1);
     if (m.pendingReason != null) {
       m.status = StoredMessage.Status.DEAD_LETTER_PENDING;
@@ -493,6 +500,7 @@ public final class QueueState {
       if (m != null) {
         detach(m);
         bodies.remove(id);
+        storedBytes -= m.bodySize();
       }
     }
   }

@@ -406,6 +406,8 @@ class QueueStatePropertyTest {
       assertThat(c.ready() + c.unacked()).isEqualTo(enqueued - acked - dropped - deadLettered);
       assertThat(c.readyBytes()).isEqualTo(ready.stream().mapToLong(sizeOf::get).sum());
       assertThat(q.store().size()).isEqualTo(ready.size() + unacked.size() + pending.size());
+      assertThat(s.storedBytes()).isEqualTo(java.util.stream.Stream.of(ready, unacked, pending)
+          .flatMap(List::stream).mapToLong(sizeOf::get).sum());
 
       // requeued messages sit at their original position: ids ascend within each priority
       List<StoredMessage> readyMessages = s.readyMessages();

@@ -15,13 +15,15 @@ import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.pattern.StatusReply;
 import akka.persistence.typed.PersistenceId;
+import akka.actor.typed.javadsl.Adapter;
 import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.SnapshotCompleted;
+import akka.persistence.typed.SnapshotMetadata;
 import akka.persistence.typed.SnapshotAdapter;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
-import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import io.weirmq.core.message.Message;
 import io.weirmq.core.model.BrokerException;
@@ -149,6 +151,7 @@ public final class QueueEntity
   private final Set<ActorRef<ChannelMessage>> watchedChannels = new HashSet<>();
   private final Set<Long> deadLettersInFlight = new HashSet<>();
   private boolean hadConsumers;
+  private int writesSinceSnapshot;
 
   private QueueEntity(ActorContext<Command> context, TimerScheduler<Command> timers, QueueRef queue,
       NodeSettings settings, QueueEnvironment environment) {
@@ -171,9 +174,25 @@ public final class QueueEntity
     return newEventHandlerBuilder().forAnyState().onAnyEvent(QueueState::apply);
   }
 
+  /**
+   * Snapshots every {@code snapshot-every} writes while the queue is small (see reference.conf);
+   * each saved snapshot makes the older ones useless, and {@link #deleteOlderSnapshots} removes them.
+   */
   @Override
-  public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+  public boolean shouldSnapshot(QueueState state, QueueEvent event, long sequenceNr) {
+    if (++writesSinceSnapshot < settings.snapshotEvery() || state.storedBytes() > settings.snapshotMaxBytes()) {
+      return false;
+    }
+    writesSinceSnapshot = 0;
+    return true;
+  }
+
+  private void deleteOlderSnapshots(SnapshotMetadata saved) {
+    var persistence = akka.persistence.Persistence.get(Adapter.toClassic(context.getSystem()));
+    var store = persistence.snapshotStoreFor("", com.typesafe.config.ConfigFactory.empty());
+    var older = akka.persistence.SnapshotSelectionCriteria.create(saved.sequenceNr() - 1, Long.MAX_VALUE);
+    store.tell(new akka.persistence.SnapshotProtocol.DeleteSnapshots(saved.persistenceId(), older),
+        Adapter.toClassic(context.getSystem().ignoreRef()));
   }
 
   /** Snapshots are taken as an immutable {@link QueueSnapshot}, on the actor's thread. */
@@ -200,6 +219,7 @@ public final class QueueEntity
           context.getLog().debug("{} recovered: {}", queue.id(), state.counts());
           scheduleMaintain();
         })
+        .onSignal(SnapshotCompleted.class, (state, completed) -> deleteOlderSnapshots(completed.metadata()))
         .onSignal(PreRestart.instance(), state -> abandon("queue restarted after a failure"))
         .onSignal(PostStop.instance(), state -> abandon("queue stopped"))
         .build();
