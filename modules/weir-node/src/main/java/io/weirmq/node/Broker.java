@@ -150,6 +150,21 @@ public final class Broker {
     }).thenApply(c -> c.deleted().values().stream().mapToLong(QueueCounts::total).sum());
   }
 
+  /**
+   * A client connection ended: its exclusive queues are deleted, as in AMQP. (Its channels return
+   * their own unacked deliveries when they close or their actors stop.) Answers how many queues went.
+   */
+  public CompletionStage<Integer> connectionClosed(String connectionId) {
+    List<CompletableFuture<Long>> deletions = new ArrayList<>();
+    for (QueueDefinition q : topology().queues()) {
+      if (q.exclusive() && connectionId.equals(q.exclusiveOwner())) {
+        deletions.add(deleteQueue(q.id(), false, false).toCompletableFuture()
+            .exceptionally(failure -> 0L)); // already gone: nothing to do
+      }
+    }
+    return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new)).thenApply(v -> deletions.size());
+  }
+
   public CompletionStage<Long> purgeQueue(QueueId queue) {
     return askQueue(refOf(topology(), queue), QueueEntity.Purge::new);
   }

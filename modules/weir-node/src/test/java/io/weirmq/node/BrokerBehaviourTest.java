@@ -694,6 +694,22 @@ class BrokerBehaviourTest {
     }
 
     @Test
+    void closingTheOwningConnectionDeletesItsExclusiveQueuesAndNoOthers() {
+      QueueId mine = new QueueId(VHOST, name("exclusive-mine"));
+      QueueId theirs = new QueueId(VHOST, name("exclusive-theirs"));
+      QueueId shared = new QueueId(VHOST, name("shared"));
+      await(broker.declareQueue(new QueueDefinition(mine, false, true, false, Map.of(), "closing-connection")));
+      await(broker.declareQueue(new QueueDefinition(theirs, false, true, false, Map.of(), "staying-connection")));
+      await(broker.declareQueue(new QueueDefinition(shared, true, false, false, Map.of(), null)));
+
+      assertThat(await(broker.connectionClosed("closing-connection"))).isEqualTo(1);
+
+      assertThat(broker.topology().queue(mine)).isEmpty();
+      assertThat(broker.topology().queue(theirs)).isPresent();
+      assertThat(broker.topology().queue(shared)).isPresent();
+    }
+
+    @Test
     void anAutoDeleteQueueIsDeletedWhenItsLastConsumerCancels() {
       QueueId q = new QueueId(VHOST, name("auto-delete"));
       await(broker.declareQueue(new QueueDefinition(q, false, false, true, Map.of(), null)));

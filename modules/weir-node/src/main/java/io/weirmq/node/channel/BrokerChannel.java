@@ -77,7 +77,8 @@ public final class BrokerChannel implements AutoCloseable {
   /** Per-consumer prefetch for consumers started after this call; 0 is unlimited. */
   public CompletionStage<Done> basicQos(int prefetchCount) {
     if (prefetchCount < 0 || prefetchCount > 65535) {
-      throw BrokerException.invalid("prefetch_count", "must be between 0 and 65535, got " + prefetchCount);
+      return CompletableFuture.failedFuture(
+          BrokerException.invalid("prefetch_count", "must be between 0 and 65535, got " + prefetchCount));
     }
     return call(r -> new SetQos(prefetchCount, r));
   }
@@ -85,7 +86,12 @@ public final class BrokerChannel implements AutoCloseable {
   /** Starts a consumer and answers its tag (generated when {@code consumerTag} is empty). */
   public CompletionStage<String> basicConsume(QueueId queue, String consumerTag, boolean autoAck, boolean exclusive,
       DeliverCallback deliver, CancelCallback cancel) {
-    QueueRef ref = accessible(queue);
+    QueueRef ref;
+    try {
+      ref = accessible(queue);
+    } catch (BrokerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return call(r -> new Consume(ref, consumerTag, autoAck, exclusive, deliver, cancel, r));
   }
 
@@ -94,7 +100,12 @@ public final class BrokerChannel implements AutoCloseable {
   }
 
   public CompletionStage<Optional<GetResponse>> basicGet(QueueId queue, boolean autoAck) {
-    QueueRef ref = accessible(queue);
+    QueueRef ref;
+    try {
+      ref = accessible(queue);
+    } catch (BrokerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return call(r -> new Get(ref, autoAck, r));
   }
 
