@@ -1,0 +1,31 @@
+package io.weirmq.node.serialization;
+
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.deser.std.UntypedObjectDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+
+/**
+ * What our types need from the jackson-cbor serializer beyond Akka's defaults; registered through
+ * {@code akka.serialization.jackson.jackson-modules} in reference.conf.
+ */
+public final class WeirJacksonModule extends SimpleModule {
+
+  public WeirJacksonModule() {
+    super("WeirJacksonModule");
+    // Field-table values (headers, arguments) are typed Object. Akka also registers
+    // jackson-module-scala, whose deserializer for Object turns arrays into Scala lists and objects
+    // into Scala maps, which FieldValues rightly refuses: a message with a list-valued header
+    // (x-death among them) could not be read back from the journal. A modifier rather than a plain
+    // deserializer, so the outcome does not depend on the order in which modules are registered.
+    setDeserializerModifier(new BeanDeserializerModifier() {
+      @Override
+      public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription description,
+          JsonDeserializer<?> deserializer) {
+        return description.getType().hasRawClass(Object.class) ? UntypedObjectDeserializer.Vanilla.std : deserializer;
+      }
+    });
+  }
+}
