@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.DeserializationConfig;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
 import com.fasterxml.jackson.databind.deser.std.UntypedObjectDeserializer;
+import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import io.weirmq.core.routing.TopologyEvent;
+import io.weirmq.node.registry.TopologyChange;
 
 /**
  * What our types need from the jackson-cbor serializer beyond Akka's defaults; registered through
@@ -27,5 +30,16 @@ public final class WeirJacksonModule extends SimpleModule {
         return description.getType().hasRawClass(Object.class) ? UntypedObjectDeserializer.Vanilla.std : deserializer;
       }
     });
+    // Names for the members of the sealed families that travel inside other messages (a Change
+    // holds a TopologyChange, a Changed or Changes a list of TopologyEvent) and are marked there
+    // with @JsonTypeInfo(use = NAME). Taken from the permitted subclasses, so none is forgotten.
+    registerSubtypesOf(TopologyEvent.class);
+    registerSubtypesOf(TopologyChange.class);
+  }
+
+  private void registerSubtypesOf(Class<?> sealed) {
+    for (Class<?> subtype : sealed.getPermittedSubclasses()) {
+      registerSubtypes(new NamedType(subtype, subtype.getSimpleName()));
+    }
   }
 }
