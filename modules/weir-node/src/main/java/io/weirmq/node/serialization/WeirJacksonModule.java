@@ -1,5 +1,9 @@
 package io.weirmq.node.serialization;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationConfig;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -7,6 +11,7 @@ import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
 import com.fasterxml.jackson.databind.deser.std.UntypedObjectDeserializer;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.routing.TopologyEvent;
 import io.weirmq.node.registry.TopologyChange;
 
@@ -35,6 +40,28 @@ public final class WeirJacksonModule extends SimpleModule {
     // with @JsonTypeInfo(use = NAME). Taken from the permitted subclasses, so none is forgotten.
     registerSubtypesOf(TopologyEvent.class);
     registerSubtypesOf(TopologyChange.class);
+    // Entities answer refusals with StatusReply.error(BrokerException); when the asker is on another
+    // node the exception must arrive with its kind and field, which protocols turn into codes.
+    setMixInAnnotation(BrokerException.class, BrokerExceptionMixin.class);
+  }
+
+  /** A BrokerException on the wire: kind, field and reason; never a stack trace or a cause. */
+  @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE, getterVisibility = JsonAutoDetect.Visibility.NONE,
+      isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+  @JsonIgnoreProperties(value = {"cause", "stackTrace", "message", "localizedMessage", "suppressed"}, ignoreUnknown = true)
+  abstract static class BrokerExceptionMixin {
+    @JsonCreator
+    BrokerExceptionMixin(@JsonProperty("kind") BrokerException.Kind kind, @JsonProperty("field") String field,
+        @JsonProperty("reason") String reason) {}
+
+    @JsonProperty("kind")
+    abstract BrokerException.Kind kind();
+
+    @JsonProperty("field")
+    abstract String field();
+
+    @JsonProperty("reason")
+    abstract String reason();
   }
 
   private void registerSubtypesOf(Class<?> sealed) {
