@@ -18,6 +18,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.routing.ExchangeDefinition;
 import io.weirmq.core.routing.QueueDefinition;
@@ -50,7 +51,9 @@ public final class MetadataRegistry
   /** Asks for a change; answered with the version that contains it. */
   public record Change(TopologyChange change, ActorRef<StatusReply<Changed>> replyTo) implements Command {}
 
-  public record Changed(long version, List<TopologyEvent> events) implements CborSerializable {}
+  /** Events are named by type on the wire: the core's sealed TopologyEvent carries no Jackson annotations. */
+  public record Changed(long version, @JsonTypeInfo(use = JsonTypeInfo.Id.NAME) List<TopologyEvent> events)
+      implements CborSerializable {}
 
   /**
    * A node's copy announces itself and the version it holds. The registry answers with a snapshot

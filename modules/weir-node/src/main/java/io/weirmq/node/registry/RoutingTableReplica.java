@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.weirmq.core.routing.Topology;
 import io.weirmq.core.routing.TopologyEvent;
 import io.weirmq.core.routing.TopologySnapshot;
@@ -29,8 +30,9 @@ public final class RoutingTableReplica extends AbstractBehavior<RoutingTableRepl
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Changes from {@code baseVersion} on, pushed by the registry. */
-  public record Changes(long baseVersion, List<TopologyEvent> events) implements Command {}
+  /** Changes from {@code baseVersion} on, pushed by the registry; events named by type on the wire. */
+  public record Changes(long baseVersion, @JsonTypeInfo(use = JsonTypeInfo.Id.NAME) List<TopologyEvent> events)
+      implements Command {}
 
   /** The registry's whole topology, sent when this copy was behind. */
   public record Reset(TopologySnapshot snapshot) implements Command {}

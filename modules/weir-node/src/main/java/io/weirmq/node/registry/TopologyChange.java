@@ -1,5 +1,6 @@
 package io.weirmq.node.registry;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.weirmq.core.model.ExchangeId;
 import io.weirmq.core.model.QueueId;
 import io.weirmq.core.routing.Binding;
@@ -10,7 +11,13 @@ import io.weirmq.core.routing.TopologyEvent;
 import io.weirmq.node.serialization.CborSerializable;
 import java.util.List;
 
-/** A change a client asks of the registry; {@link #decide} validates it against the topology. */
+/**
+ * A change a client asks of the registry; {@link #decide} validates it against the topology.
+ *
+ * <p>It travels inside {@link MetadataRegistry.Change}, typed by this interface, so it carries its
+ * subtype's name (registered in {@code WeirJacksonModule}).
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
 public sealed interface TopologyChange extends CborSerializable {
 
   List<TopologyEvent> decide(Topology topology);

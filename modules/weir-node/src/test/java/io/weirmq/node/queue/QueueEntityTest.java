@@ -1,0 +1,450 @@
+package io.weirmq.node.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.Done;
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.pattern.StatusReply;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import io.weirmq.core.message.Message;
+import io.weirmq.core.message.MessageProperties;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.model.QueueId;
+import io.weirmq.core.queue.Delivery;
+import io.weirmq.core.queue.MessageIds;
+import io.weirmq.core.queue.QueueCounts;
+import io.weirmq.core.queue.QueueEvent;
+import io.weirmq.core.queue.QueueSettings;
+import io.weirmq.core.queue.QueueSnapshot;
+import io.weirmq.core.queue.QueueState;
+import io.weirmq.core.queue.StoredMessage;
+import io.weirmq.node.EntityTestKits;
+import io.weirmq.node.NodeSettings;
+import io.weirmq.node.queue.QueueEntity.Command;
+import io.weirmq.node.queue.QueueEntity.Outcome;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class QueueEntityTest {
+
+  private static ActorTestKit testKit;
+  private static NodeSettings settings;
+  private static final AtomicInteger queueNames = new AtomicInteger();
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create(EntityTestKits.config());
+    settings = NodeSettings.from(testKit.system().settings().config());
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  /** The node side of a queue, recorded: dead letters are taken at once, as by an unroutable DLX. */
+  static final class RecordingEnvironment implements QueueEnvironment {
+    final List<Message> deadLetters = new CopyOnWriteArrayList<>();
+    final List<String> unused = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletionStage<Done> publishDeadLetter(String vhost, Message message) {
+      deadLetters.add(message);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    @Override
+    public void queueUnused(QueueRef queue, String reason) {
+      unused.add(reason);
+    }
+  }
+
+  /** One queue under test: its entity in the testkit, its persistence id and its environment. */
+  private record Q(EventSourcedBehaviorTestKit<Command, QueueEvent, QueueState> kit, QueueRef ref,
+      String persistenceId, RecordingEnvironment env) {
+
+    List<Object> journal() {
+      return kit.persistenceTestKit().persistedInStorage(persistenceId);
+    }
+  }
+
+  private static Q newQueue(NodeSettings nodeSettings) {
+    QueueRef ref = new QueueRef(new QueueId("/", "q" + queueNames.incrementAndGet()), 1);
+    RecordingEnvironment env = new RecordingEnvironment();
+    EventSourcedBehaviorTestKit<Command, QueueEvent, QueueState> kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), QueueEntity.create(ref, nodeSettings, env), EntityTestKits.serialization());
+    return new Q(kit, ref, QueueEntity.ENTITY_KEY.name() + "|" + ref.entityId(), env);
+  }
+
+  private static Q newQueue() {
+    return newQueue(settings);
+  }
+
+  private static Message message(String body) {
+    MessageProperties properties = MessageProperties.builder().persistent().contentType("text/plain")
+        .headers(Map.of("n", 1, "tags", List.of("a", 2))).build();
+    return new Message("", "work", properties, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static List<Boolean> publish(Q q, String... bodies) {
+    List<Message> messages = new ArrayList<>();
+    for (String b : bodies) {
+      messages.add(message(b));
+    }
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<QueueEntity.Confirmation>> result =
+        q.kit.runCommand(replyTo -> new QueueEntity.Publish(messages, replyTo));
+    return result.reply().getValue().accepted();
+  }
+
+  private static void subscribe(Q q, String consumerId, ActorRef<ChannelMessage> channel, int prefetch, boolean autoAck) {
+    StatusReply<Done> reply = q.kit.<StatusReply<Done>>runCommand(
+        replyTo -> new QueueEntity.Subscribe(consumerId, channel, prefetch, autoAck, false, replyTo)).reply();
+    assertThat(reply.isSuccess()).as("subscribe %s", consumerId).isTrue();
+  }
+
+  private static StatusReply<Done> settle(Q q, ActorRef<ChannelMessage> channel, Outcome outcome, long... ids) {
+    return q.kit.<StatusReply<Done>>runCommand(
+        replyTo -> new QueueEntity.Settle(channel, MessageIds.of(ids), outcome, replyTo)).reply();
+  }
+
+  private static QueueCounts counts(Q q) {
+    return q.kit.<StatusReply<QueueCounts>>runCommand(QueueEntity.GetCounts::new).reply().getValue();
+  }
+
+  private static Delivery expectDelivery(TestProbe<ChannelMessage> channel) {
+    ChannelMessage m = channel.expectMessageClass(ChannelMessage.Delivered.class);
+    return ((ChannelMessage.Delivered) m).delivery();
+  }
+
+  private static String text(Delivery d) {
+    return new String(d.body(), StandardCharsets.UTF_8);
+  }
+
+  /** Waits until the queue's counts satisfy the check (the entity settles some things on its own). */
+  private static QueueCounts awaitCounts(Q q, java.util.function.Predicate<QueueCounts> check) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    QueueCounts c = counts(q);
+    while (!check.test(c) && System.nanoTime() < deadline) {
+      sleep(20);
+      c = counts(q);
+    }
+    assertThat(check).as("counts %s", c).accepts(c);
+    return c;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static <E> List<E> journalOf(Q q, Class<E> type) {
+    return q.journal().stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  // ------------------------------------------------------------------ tests
+
+  @Test
+  void configurePersistsQueueConfiguredAndAnswersCounts() {
+    Q q = newQueue();
+    QueueSettings withTtl = QueueSettings.fromArguments(Map.of("x-message-ttl", 60_000));
+
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<QueueCounts>> result =
+        q.kit.runCommand(replyTo -> new QueueEntity.Configure(withTtl, replyTo));
+
+    assertThat(result.events()).containsExactly(new QueueEvent.QueueConfigured(withTtl));
+    assertThat(result.reply().getValue()).isEqualTo(new QueueCounts(0, 0, 0, 0, 0));
+    assertThat(result.state().settings()).isEqualTo(withTtl);
+
+    // The same settings again change nothing and persist nothing.
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<QueueCounts>> again =
+        q.kit.runCommand(replyTo -> new QueueEntity.Configure(withTtl, replyTo));
+    assertThat(again.hasNoEvents()).isTrue();
+    assertThat(again.reply().isSuccess()).isTrue();
+  }
+
+  @Test
+  void publishPersistsOneEnqueuedEventForTheBatchAndConfirmsEachMessage() {
+    Q q = newQueue();
+
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<QueueEntity.Confirmation>> result =
+        q.kit.runCommand(replyTo -> new QueueEntity.Publish(List.of(message("a"), message("b"), message("c")), replyTo));
+
+    assertThat(result.reply().getValue().accepted()).containsExactly(true, true, true);
+    QueueEvent.MessagesEnqueued enqueued = result.eventOfType(QueueEvent.MessagesEnqueued.class);
+    assertThat(enqueued.messages()).extracting(QueueEvent.EnqueuedMessage::id).containsExactly(1L, 2L, 3L);
+    assertThat(enqueued.messages()).extracting(m -> new String(m.body(), StandardCharsets.UTF_8))
+        .containsExactly("a", "b", "c");
+    assertThat(q.journal()).hasSize(1);
+    assertThat(counts(q).ready()).isEqualTo(3);
+  }
+
+  @Test
+  void subscribedConsumerGetsDeliveriesOnlyAfterTheDeliveryMarkIsPersisted() {
+    Q q = newQueue();
+    publish(q, "a", "b", "c");
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+
+    subscribe(q, "c1", channel.ref(), 10, false);
+
+    Delivery first = expectDelivery(channel);
+    // By the time the first delivery arrives the mark covering it is in the journal.
+    List<QueueEvent.DeliveriesMarked> marks = journalOf(q, QueueEvent.DeliveriesMarked.class);
+    assertThat(marks).isNotEmpty();
+    assertThat(marks.get(0).upToId()).isGreaterThanOrEqualTo(3);
+    assertThat(q.journal().indexOf(marks.get(0))).isEqualTo(1); // right after the publish
+
+    List<Delivery> deliveries = List.of(first, expectDelivery(channel), expectDelivery(channel));
+    assertThat(deliveries).extracting(QueueEntityTest::text).containsExactly("a", "b", "c");
+    assertThat(deliveries).extracting(Delivery::consumerId).containsOnly("c1");
+    assertThat(deliveries).extracting(Delivery::redelivered).containsOnly(false);
+    assertThat(first.owner()).isEqualTo(channel.ref().path().toSerializationFormat());
+    assertThat(counts(q)).isEqualTo(new QueueCounts(0, 3, 0, 1, 0));
+  }
+
+  @Test
+  void ackPersistsMessagesAcked() {
+    Q q = newQueue();
+    publish(q, "a", "b");
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    subscribe(q, "c1", channel.ref(), 10, false);
+    Delivery a = expectDelivery(channel);
+    expectDelivery(channel);
+
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Done>> result = q.kit.runCommand(
+        replyTo -> new QueueEntity.Settle(channel.ref(), MessageIds.of(a.messageId()), Outcome.ACK, replyTo));
+
+    assertThat(result.reply().isSuccess()).isTrue();
+    assertThat(result.events()).containsExactly(new QueueEvent.MessagesAcked(MessageIds.of(a.messageId())));
+    assertThat(counts(q)).isEqualTo(new QueueCounts(0, 1, 0, 1, 0));
+  }
+
+  @Test
+  void requeueRedeliversTheMessageFlaggedRedelivered() {
+    Q q = newQueue();
+    publish(q, "a");
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    subscribe(q, "c1", channel.ref(), 10, false);
+    Delivery a = expectDelivery(channel);
+    assertThat(a.redelivered()).isFalse();
+
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Done>> result = q.kit.runCommand(
+        replyTo -> new QueueEntity.Settle(channel.ref(), MessageIds.of(a.messageId()), Outcome.REQUEUE, replyTo));
+
+    assertThat(result.reply().isSuccess()).isTrue();
+    assertThat(result.events()).containsExactly(new QueueEvent.MessagesRequeued(MessageIds.of(a.messageId())));
+    Delivery again = expectDelivery(channel);
+    assertThat(again.messageId()).isEqualTo(a.messageId());
+    assertThat(again.redelivered()).isTrue();
+    assertThat(again.deliveryCount()).isEqualTo(1);
+  }
+
+  @Test
+  void rejectWithADeadLetterExchangePublishesTheCopyAndThenSettlesIt() {
+    Q q = newQueue();
+    QueueSettings dlx = QueueSettings.fromArguments(Map.of("x-dead-letter-exchange", "dlx"));
+    q.kit.<StatusReply<QueueCounts>>runCommand(replyTo -> new QueueEntity.Configure(dlx, replyTo));
+    publish(q, "poison");
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    subscribe(q, "c1", channel.ref(), 10, false);
+    Delivery d = expectDelivery(channel);
+
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Done>> result = q.kit.runCommand(
+        replyTo -> new QueueEntity.Settle(channel.ref(), MessageIds.of(d.messageId()), Outcome.REJECT, replyTo));
+
+    assertThat(result.reply().isSuccess()).isTrue();
+    QueueEvent.MessagesDeadLettered deadLettered = result.eventOfType(QueueEvent.MessagesDeadLettered.class);
+    assertThat(deadLettered.ids()).isEqualTo(MessageIds.of(d.messageId()));
+    assertThat(deadLettered.reason()).isEqualTo(io.weirmq.core.queue.DeadLetterReason.REJECTED);
+
+    QueueCounts after = awaitCounts(q, c -> c.pendingDeadLetters() == 0);
+    assertThat(after.total()).isZero();
+    assertThat(q.env.deadLetters).hasSize(1);
+    Message copy = q.env.deadLetters.get(0);
+    assertThat(copy.exchange()).isEqualTo("dlx");
+    assertThat(copy.routingKey()).isEqualTo("work");
+    assertThat(new String(copy.body(), StandardCharsets.UTF_8)).isEqualTo("poison");
+    assertThat(copy.properties().headers()).containsEntry("x-first-death-reason", "rejected");
+    // Settled only after the copy was confirmed: the settle event follows the dead-lettering.
+    List<Object> journal = q.journal();
+    int deadLetteredAt = journal.indexOf(deadLettered);
+    int settledAt = journal.indexOf(new QueueEvent.DeadLettersSettled(MessageIds.of(d.messageId())));
+    assertThat(settledAt).isGreaterThan(deadLetteredAt).isGreaterThan(0);
+  }
+
+  @Test
+  void getWithAutoAckHandsOutTheHeadAndAcksIt() {
+    Q q = newQueue();
+    publish(q, "a", "b");
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+
+    StatusReply<QueueEntity.GetResult> reply = q.kit.<StatusReply<QueueEntity.GetResult>>runCommand(
+        replyTo -> new QueueEntity.Get(channel.ref(), true, replyTo)).reply();
+
+    QueueEntity.GetResult result = reply.getValue();
+    assertThat(result.delivery()).isPresent();
+    assertThat(text(result.delivery().get())).isEqualTo("a");
+    assertThat(result.delivery().get().consumerId()).isNull();
+    assertThat(result.messageCount()).isEqualTo(1);
+    assertThat(journalOf(q, QueueEvent.DeliveriesMarked.class)).hasSize(1);
+    assertThat(journalOf(q, QueueEvent.MessagesAcked.class))
+        .containsExactly(new QueueEvent.MessagesAcked(MessageIds.of(result.delivery().get().messageId())));
+    assertThat(counts(q)).isEqualTo(new QueueCounts(1, 0, 1, 0, 0));
+
+    q.kit.<StatusReply<QueueEntity.GetResult>>runCommand(replyTo -> new QueueEntity.Get(channel.ref(), true, replyTo));
+    QueueEntity.GetResult empty = q.kit.<StatusReply<QueueEntity.GetResult>>runCommand(
+        replyTo -> new QueueEntity.Get(channel.ref(), true, replyTo)).reply().getValue();
+    assertThat(empty.delivery()).isEmpty();
+    assertThat(empty.messageCount()).isZero();
+  }
+
+  @Test
+  void purgeRemovesReadyMessagesAndAnswersHowMany() {
+    Q q = newQueue();
+    publish(q, "a", "b", "c");
+
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Long>> result =
+        q.kit.runCommand(QueueEntity.Purge::new);
+
+    assertThat(result.reply().getValue()).isEqualTo(3L);
+    assertThat(result.events()).containsExactly(new QueueEvent.MessagesPurged(MessageIds.of(1, 2, 3)));
+    assertThat(counts(q).total()).isZero();
+  }
+
+  @Test
+  void restartRecoversMessagesAndMakesUnackedOnesReadyAndRedelivered() {
+    Q q = newQueue();
+    publish(q, "a", "b", "c");
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    subscribe(q, "c1", channel.ref(), 10, false);
+    Delivery a = expectDelivery(channel);
+    expectDelivery(channel);
+    expectDelivery(channel);
+    settle(q, channel.ref(), Outcome.ACK, a.messageId());
+
+    QueueState recovered = q.kit.restart().state();
+
+    assertThat(recovered.counts()).isEqualTo(new QueueCounts(2, 0, 2, 0, 0));
+    assertThat(recovered.readyMessages()).extracting(StoredMessage::id).containsExactly(2L, 3L);
+    assertThat(recovered.readyMessages()).extracting(StoredMessage::redelivered).containsOnly(true);
+    // The stopped incarnation cancelled its consumer.
+    ChannelMessage.ConsumerCancelled cancelled = channel.expectMessageClass(ChannelMessage.ConsumerCancelled.class);
+    assertThat(cancelled.consumerId()).isEqualTo("c1");
+
+    TestProbe<ChannelMessage> next = testKit.createTestProbe();
+    subscribe(q, "c2", next.ref(), 10, false);
+    Delivery b = expectDelivery(next);
+    assertThat(text(b)).isEqualTo("b");
+    assertThat(b.redelivered()).isTrue();
+    assertThat(text(expectDelivery(next))).isEqualTo("c");
+  }
+
+  @Test
+  void snapshotIsTakenAfterSnapshotEveryWritesAndRestartStillRecovers() {
+    NodeSettings s = settings;
+    NodeSettings everyThree = new NodeSettings(s.dataDir(), s.askTimeout(), s.publishTimeout(),
+        s.maxDeliveriesPerTurn(), s.deliveryMarkAhead(), 3, s.keepSnapshots(), s.maxBatchMessages(),
+        s.registryResubscribeInterval(), s.restartMinBackoff(), s.restartMaxBackoff());
+    Q q = newQueue(everyThree);
+    for (int i = 1; i <= 5; i++) {
+      publish(q, "m" + i);
+    }
+
+    var snapshots = q.kit.snapshotTestKit().orElseThrow().persistedInStorage(q.persistenceId);
+    assertThat(snapshots).hasSize(1);
+    assertThat(snapshots.get(0).first().sequenceNr()).isEqualTo(3);
+    QueueSnapshot snapshot = (QueueSnapshot) snapshots.get(0).second();
+    assertThat(snapshot.nextId()).isEqualTo(4);
+    assertThat(snapshot.messages()).extracting(QueueSnapshot.Entry::id).containsExactly(1L, 2L, 3L);
+
+    QueueState recovered = q.kit.restart().state();
+    assertThat(recovered.counts().ready()).isEqualTo(5);
+    assertThat(recovered.nextId()).isEqualTo(6);
+
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    subscribe(q, "c1", channel.ref(), 0, true);
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      bodies.add(text(expectDelivery(channel)));
+    }
+    assertThat(bodies).containsExactly("m1", "m2", "m3", "m4", "m5");
+  }
+
+  @Test
+  void settleOfAnUnknownDeliveryIsRefusedWithPreconditionFailed() {
+    Q q = newQueue();
+    publish(q, "a");
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+
+    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Done>> result = q.kit.runCommand(
+        replyTo -> new QueueEntity.Settle(channel.ref(), MessageIds.of(99), Outcome.ACK, replyTo));
+
+    assertThat(result.hasNoEvents()).isTrue();
+    assertThat(result.reply().isError()).isTrue();
+    assertThat(result.reply().getError()).isInstanceOfSatisfying(BrokerException.class, e -> {
+      assertThat(e.kind()).isEqualTo(BrokerException.Kind.PRECONDITION_FAILED);
+      assertThat(e.field()).isEqualTo("delivery_tag");
+    });
+  }
+
+  @Test
+  void aTerminatedChannelsUnackedMessagesBecomeReadyAgain() {
+    Q q = newQueue();
+    publish(q, "a", "b");
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    subscribe(q, "c1", channel.ref(), 10, false);
+    expectDelivery(channel);
+    expectDelivery(channel);
+    assertThat(counts(q).unacked()).isEqualTo(2);
+
+    channel.stop();
+
+    assertThat(awaitCounts(q, c -> c.unacked() == 0)).isEqualTo(new QueueCounts(2, 0, 2, 0, 0));
+    assertThat(journalOf(q, QueueEvent.MessagesRequeued.class))
+        .containsExactly(new QueueEvent.MessagesRequeued(MessageIds.of(1, 2)));
+    TestProbe<ChannelMessage> next = testKit.createTestProbe();
+    subscribe(q, "c2", next.ref(), 10, false);
+    assertThat(expectDelivery(next).redelivered()).isTrue();
+    assertThat(expectDelivery(next).redelivered()).isTrue();
+  }
+
+  @Test
+  void shutdownCancelsConsumersAnswersCountsAndStops() {
+    // Spawned directly: the behaviour testkit asks a stopped entity for its state, which never comes.
+    QueueRef ref = new QueueRef(new QueueId("/", "q" + queueNames.incrementAndGet()), 1);
+    ActorRef<Command> queue = testKit.spawn(QueueEntity.create(ref, settings, new RecordingEnvironment()));
+    TestProbe<StatusReply<QueueEntity.Confirmation>> confirms = testKit.createTestProbe();
+    queue.tell(new QueueEntity.Publish(List.of(message("a"), message("b")), confirms.ref()));
+    confirms.expectMessageClass(StatusReply.class);
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> subscribed = testKit.createTestProbe();
+    queue.tell(new QueueEntity.Subscribe("c1", channel.ref(), 1, false, false, subscribed.ref()));
+    assertThat(subscribed.receiveMessage().isSuccess()).isTrue();
+    expectDelivery(channel);
+
+    TestProbe<StatusReply<QueueCounts>> done = testKit.createTestProbe();
+    queue.tell(new QueueEntity.Shutdown("queue deleted", done.ref()));
+
+    assertThat(done.receiveMessage().getValue()).isEqualTo(new QueueCounts(1, 1, 1, 1, 0));
+    ChannelMessage.ConsumerCancelled cancelled = channel.expectMessageClass(ChannelMessage.ConsumerCancelled.class);
+    assertThat(cancelled).isEqualTo(new ChannelMessage.ConsumerCancelled(ref, "c1", "queue deleted"));
+    done.expectTerminated(queue);
+    channel.expectNoMessage(Duration.ofMillis(200));
+  }
+}
