@@ -359,7 +359,7 @@ class QueueEntityTest {
   void snapshotIsTakenAfterSnapshotEveryWritesAndRestartStillRecovers() {
     NodeSettings s = settings;
     NodeSettings everyThree = new NodeSettings(s.dataDir(), s.askTimeout(), s.publishTimeout(),
-        s.maxDeliveriesPerTurn(), s.deliveryMarkAhead(), 3, s.keepSnapshots(), s.maxBatchMessages(),
+        s.maxDeliveriesPerTurn(), s.deliveryMarkAhead(), 3, s.snapshotMaxBytes(), s.maxBatchMessages(),
         s.registryResubscribeInterval(), s.restartMinBackoff(), s.restartMaxBackoff());
     Q q = newQueue(everyThree);
     for (int i = 1; i <= 5; i++) {
