@@ -1,0 +1,43 @@
+package io.weirmq.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Test;
+
+/** The HOCON profiles in cluster-config/ resolve and name journal plugins that are configured. */
+class ProfilesTest {
+
+  private static Config profile(String resource) {
+    return ConfigFactory.parseResources(resource).withFallback(ConfigFactory.defaultReference()).resolve();
+  }
+
+  @Test
+  void theSingleNodeDefaultUsesTheH2JournalUnderTheDataDirectoryAndJoinsItself() {
+    Config c = profile("application.conf");
+    assertThat(c.getString("akka.persistence.journal.plugin")).isEqualTo("jdbc-journal");
+    assertThat(c.getString("akka.persistence.snapshot-store.plugin")).isEqualTo("jdbc-snapshot-store");
+    assertThat(c.getString("akka-persistence-jdbc.shared-databases.slick.db.url"))
+        .startsWith("jdbc:h2:file:" + c.getString("weir.data-dir")).contains("WRITE_DELAY=0");
+    assertThat(c.getInt("jdbc-journal.replayBatchSize")).isGreaterThanOrEqualTo(10_000);
+    assertThat(c.getBoolean("weir.cluster.self-join")).isTrue();
+    assertThat(c.getBoolean("weir.journal.create-schema")).isTrue();
+    assertThat(c.getString("akka.actor.provider")).isEqualTo("cluster");
+  }
+
+  @Test
+  void theCassandraProfileNamesTheCassandraPluginsWhichAreOnTheClasspath() {
+    Config c = profile("cassandra-cluster.conf");
+    String journal = c.getString("akka.persistence.journal.plugin");
+    String snapshots = c.getString("akka.persistence.snapshot-store.plugin");
+    assertThat(journal).isEqualTo("akka.persistence.cassandra.journal");
+    assertThat(snapshots).isEqualTo("akka.persistence.cassandra.snapshot");
+    // akka-persistence-cassandra's reference.conf defines the plugin classes the profile points at.
+    assertThat(c.getString(journal + ".class")).contains("cassandra");
+    assertThat(c.getString(snapshots + ".class")).contains("cassandra");
+    assertThat(c.getStringList("datastax-java-driver.basic.contact-points")).isNotEmpty();
+    assertThat(c.getBoolean("weir.cluster.self-join")).isFalse();
+    assertThat(c.getStringList("akka.cluster.seed-nodes")).isNotEmpty();
+  }
+}

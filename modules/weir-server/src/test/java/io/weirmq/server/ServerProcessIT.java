@@ -1,0 +1,60 @@
+package io.weirmq.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's start command, for real: the shaded jar starts a node and stops cleanly on SIGTERM. */
+class ServerProcessIT {
+
+  @TempDir
+  Path dataDir;
+
+  @Test
+  void theJarStartsANodeThatLogsWhereItListensAndStopsCleanlyOnSigterm() throws Exception {
+    Path jar = Path.of(System.getProperty("weir.server.jar"));
+    assertThat(jar).exists();
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-jar", jar.toString());
+    pb.environment().put("WEIR_DATA_DIR", dataDir.toString());
+    pb.environment().put("WEIR_REMOTING_PORT", Integer.toString(port));
+    pb.redirectErrorStream(true);
+    // To a file, not a pipe: a pipe can be cut when the process ends, losing its last lines.
+    Path logFile = dataDir.resolve("node.log");
+    pb.redirectOutput(logFile.toFile());
+    Process node = pb.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (!contains(logFile, "WeirMQ node ready") && node.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(contains(logFile, "WeirMQ node ready")).as("startup log:%n%s", Files.readString(logFile)).isTrue();
+      assertThat(contains(logFile, "akka://weir@127.0.0.1:" + port)).isTrue();
+      assertThat(contains(logFile, dataDir.toString())).isTrue();
+      assertThat(Files.exists(dataDir.resolve("journal/weir.mv.db"))).as("H2 journal file").isTrue();
+
+      node.destroy(); // SIGTERM: CoordinatedShutdown leaves the cluster and exits
+      assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
+    } finally {
+      node.destroyForcibly();
+    }
+    assertThat(contains(logFile, "WeirMQ node stopped")).as("shutdown log:%n%s", Files.readString(logFile)).isTrue();
+    assertThat(contains(logFile, " ERROR ")).as("errors in:%n%s", Files.readString(logFile)).isFalse();
+    // Akka exits the JVM through CoordinatedShutdown on SIGTERM; the JVM reports 143 (128 + SIGTERM).
+    assertThat(node.exitValue()).isIn(0, 143);
+  }
+
+  private static boolean contains(Path logFile, String text) throws java.io.IOException {
+    return Files.readString(logFile, StandardCharsets.UTF_8).contains(text);
+  }
+}
