@@ -57,21 +57,11 @@ public record ExchangeDefinition(
    */
   public void requireEquivalent(ExchangeDefinition redeclared) {
     Objects.requireNonNull(redeclared, "redeclared");
-    check("type", type.wireName(), redeclared.type.wireName());
-    check("durable", durable, redeclared.durable);
-    check("auto_delete", autoDelete, redeclared.autoDelete);
-    check("internal", internal, redeclared.internal);
-    String key = Tables.firstDifference(arguments, redeclared.arguments);
-    if (key != null) {
-      throw BrokerException.precondition("arguments." + key, id + " exists with " + key + "="
-          + Tables.show(arguments.get(key)) + "; redeclared with " + key + "=" + Tables.show(redeclared.arguments.get(key)));
-    }
+    Tables.requireSame(id, "type", type.wireName(), redeclared.type.wireName());
+    Tables.requireSame(id, "durable", durable, redeclared.durable);
+    Tables.requireSame(id, "auto_delete", autoDelete, redeclared.autoDelete);
+    Tables.requireSame(id, "internal", internal, redeclared.internal);
+    Tables.requireSameArguments(id, arguments, redeclared.arguments);
   }
 
-  private void check(String field, Object existing, Object redeclared) {
-    if (!existing.equals(redeclared)) {
-      throw BrokerException.precondition(field,
-          id + " exists with " + field + "=" + existing + "; redeclared with " + field + "=" + redeclared);
-    }
-  }
 }

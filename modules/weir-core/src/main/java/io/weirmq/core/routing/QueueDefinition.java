@@ -60,20 +60,10 @@ public record QueueDefinition(
       throw BrokerException.locked("exclusive", "cannot obtain exclusive access to locked " + id
           + "; it is exclusive to another connection");
     }
-    check("durable", durable, redeclared.durable);
-    check("exclusive", exclusive, redeclared.exclusive);
-    check("auto_delete", autoDelete, redeclared.autoDelete);
-    String key = Tables.firstDifference(arguments, redeclared.arguments);
-    if (key != null) {
-      throw BrokerException.precondition("arguments." + key, id + " exists with " + key + "="
-          + Tables.show(arguments.get(key)) + "; redeclared with " + key + "=" + Tables.show(redeclared.arguments.get(key)));
-    }
+    Tables.requireSame(id, "durable", durable, redeclared.durable);
+    Tables.requireSame(id, "exclusive", exclusive, redeclared.exclusive);
+    Tables.requireSame(id, "auto_delete", autoDelete, redeclared.autoDelete);
+    Tables.requireSameArguments(id, arguments, redeclared.arguments);
   }
 
-  private void check(String field, boolean existing, boolean redeclared) {
-    if (existing != redeclared) {
-      throw BrokerException.precondition(field,
-          id + " exists with " + field + "=" + existing + "; redeclared with " + field + "=" + redeclared);
-    }
-  }
 }

@@ -99,6 +99,26 @@ final class Tables {
   }
 
   /** Renders a value for error messages, like RabbitMQ does in its equivalence errors. */
+  /**
+   * Refuses a redeclaration whose property differs from the existing declaration, naming the
+   * property as RabbitMQ's PRECONDITION_FAILED does.
+   */
+  static void requireSame(Object subject, String field, Object existing, Object redeclared) {
+    if (!Objects.equals(existing, redeclared)) {
+      throw io.weirmq.core.model.BrokerException.precondition(field,
+          subject + " exists with " + field + "=" + existing + "; redeclared with " + field + "=" + redeclared);
+    }
+  }
+
+  /** The same for declaration arguments, naming the first argument that differs. */
+  static void requireSameArguments(Object subject, Map<String, Object> existing, Map<String, Object> redeclared) {
+    String key = firstDifference(existing, redeclared);
+    if (key != null) {
+      throw io.weirmq.core.model.BrokerException.precondition("arguments." + key, subject + " exists with " + key
+          + "=" + show(existing.get(key)) + "; redeclared with " + key + "=" + show(redeclared.get(key)));
+    }
+  }
+
   static String show(Object v) {
     if (v == null) {
       return "none";
