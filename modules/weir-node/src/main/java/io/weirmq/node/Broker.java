@@ -12,6 +12,7 @@ import io.weirmq.core.message.Message;
 import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.model.ExchangeId;
 import io.weirmq.core.model.QueueId;
+import io.weirmq.core.queue.DeadLetters;
 import io.weirmq.core.queue.QueueCounts;
 import io.weirmq.core.routing.Binding;
 import io.weirmq.core.routing.ExchangeDefinition;
@@ -222,6 +223,12 @@ public final class Broker {
    * All messages for one queue travel in one command, so a batch costs each queue one journal write.
    */
   public CompletionStage<List<PublishOutcome>> publish(String vhost, List<Message> messages) {
+    return publish(vhost, messages, (message, queue) -> true);
+  }
+
+  /** Publishes, sending each message only to the routed queues {@code accept} lets through. */
+  private CompletionStage<List<PublishOutcome>> publish(String vhost, List<Message> messages,
+      java.util.function.BiPredicate<Message, QueueId> accept) {
     Topology t = topology();
     Map<QueueRef, List<Integer>> byQueue = new LinkedHashMap<>();
     boolean[] routed = new boolean[messages.size()];
@@ -231,7 +238,9 @@ public final class Broker {
         RouteResult route = t.route(vhost, m.exchange(), m.routingKey(), m.properties().headers());
         routed[i] = route.routed();
         for (QueueId q : route.queues()) {
-          byQueue.computeIfAbsent(refOf(t, q), k -> new ArrayList<>()).add(i);
+          if (accept.test(m, q)) {
+            byQueue.computeIfAbsent(refOf(t, q), k -> new ArrayList<>()).add(i);
+          }
         }
       }
     } catch (BrokerException e) {
@@ -336,7 +345,8 @@ public final class Broker {
 
     @Override
     public CompletionStage<Done> publishDeadLetter(String vhost, Message message) {
-      return publish(vhost, List.of(message)).handle((outcome, failure) -> {
+      // Dead-letter cycles without a rejection are dropped, as in RabbitMQ (DeadLetters.isCycle).
+      return publish(vhost, List.of(message), (m, q) -> !DeadLetters.isCycle(m, q)).handle((outcome, failure) -> {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof BrokerException e && e.kind() != BrokerException.Kind.UNAVAILABLE) {
           // A dead-letter exchange that does not exist drops the message, as in RabbitMQ.

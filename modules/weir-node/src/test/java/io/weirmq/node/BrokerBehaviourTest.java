@@ -647,6 +647,35 @@ class BrokerBehaviourTest {
     }
 
     @Test
+    void aDeadLetterCycleWithoutRejectionIsBrokenInsteadOfCirculatingForever() throws Exception {
+      // a and b dead-letter expired messages into each other through the default exchange.
+      String a = name("cycle-a");
+      String b = name("cycle-b");
+      await(broker.declareQueue(queueDefinition(a, Map.of("x-message-ttl", 100,
+          "x-dead-letter-exchange", "", "x-dead-letter-routing-key", b))));
+      await(broker.declareQueue(queueDefinition(b, Map.of("x-message-ttl", 100,
+          "x-dead-letter-exchange", "", "x-dead-letter-routing-key", a))));
+      QueueId qa = new QueueId(VHOST, a);
+      QueueId qb = new QueueId(VHOST, b);
+
+      publish("", a, "round and round");
+
+      // a -> b (expired in a) -> back to a would be a cycle with no rejection: dropped there.
+      eventually("the message has left both queues", () -> held(qa) + held(qb) == 0);
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(600);
+      while (System.nanoTime() < until) {
+        assertThat(held(qa) + held(qb)).as("the message does not come back").isZero();
+        Thread.sleep(20);
+      }
+    }
+
+    /** Messages a queue holds in any state, including dead letters waiting to be published. */
+    private long held(QueueId q) {
+      var c = await(broker.counts(q));
+      return c.total() + c.pendingDeadLetters();
+    }
+
+    @Test
     void rejectPublishOverflowNacksThePublishBeyondMaxLength() {
       QueueId q = declareQueue(Map.of("x-max-length", 2, "x-overflow", "reject-publish"));
 

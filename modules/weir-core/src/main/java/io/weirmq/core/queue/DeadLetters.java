@@ -14,6 +14,28 @@ public final class DeadLetters {
   private DeadLetters() {}
 
   /**
+   * RabbitMQ's cycle rule: a dead-lettered copy must not go to {@code target} if it already died
+   * there and nothing in its history was a rejection. Such a cycle (queues whose TTLs or limits
+   * dead-letter into each other) would otherwise circulate the message forever; a cycle that
+   * includes a consumer's rejection (the usual delayed-retry pattern) is allowed.
+   */
+  public static boolean isCycle(Message deadLetter, QueueId target) {
+    if (!(deadLetter.properties().headers().get("x-death") instanceof List<?> deaths)) {
+      return false;
+    }
+    boolean diedThere = false;
+    for (Object o : deaths) {
+      if (o instanceof Map<?, ?> death) {
+        if (DeadLetterReason.REJECTED.wireName().equals(death.get("reason"))) {
+          return false;
+        }
+        diedThere |= target.name().equals(death.get("queue"));
+      }
+    }
+    return diedThere;
+  }
+
+  /**
    * The dead-letter copy: published to the queue's dead-letter exchange with its dead-letter routing
    * key (or the original key), the per-message TTL removed and recorded in x-death, and the x-death
    * entry for this queue and reason counted up (RabbitMQ keeps one entry per queue and reason, most

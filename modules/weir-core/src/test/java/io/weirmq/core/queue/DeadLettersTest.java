@@ -92,6 +92,31 @@ class DeadLettersTest {
   }
 
   @Test
+  void aCopyGoingBackToAQueueItExpiredFromIsACycle() {
+    QueueDriver q = new QueueDriver(settings(Map.of("x-dead-letter-exchange", "dlx", "x-message-ttl", 10)));
+    q.publish(msg("a"));
+    q.advance(20);
+    q.expire();
+    Message copy = q.state().pendingDeadLetters().get(0).message();
+
+    assertThat(DeadLetters.isCycle(copy, Q)).isTrue();
+    assertThat(DeadLetters.isCycle(copy, new QueueId(Q.vhost(), "elsewhere"))).isFalse();
+  }
+
+  @Test
+  void aCycleWithARejectionInItIsAllowedAsInTheDelayedRetryPattern() {
+    QueueDriver q = rejectedOnce(DLX, msg("a"));
+    Message copy = q.state().pendingDeadLetters().get(0).message();
+
+    assertThat(DeadLetters.isCycle(copy, Q)).isFalse();
+  }
+
+  @Test
+  void aMessageThatNeverDiedIsNoCycle() {
+    assertThat(DeadLetters.isCycle(msg("a"), Q)).isFalse();
+  }
+
+  @Test
   void settlingAnUnknownOrAlreadySettledIdChangesNothing() {
     QueueDriver q = rejectedOnce(DLX, msg("a"));
     q.settleDeadLetters(1);
