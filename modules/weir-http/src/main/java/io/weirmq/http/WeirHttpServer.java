@@ -1,5 +1,7 @@
 package io.weirmq.http;
 
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
@@ -32,11 +34,26 @@ public final class WeirHttpServer {
         .adaptSettings(s -> s.withTimeouts(s.getTimeouts().withRequestTimeout(requestTimeout)))
         .bind(new ApiRoutes(broker, settings).route())
         .thenApply(binding -> {
-          // Unbinds in CoordinatedShutdown's service-unbind phase, then lets requests drain.
-          binding.addToCoordinatedShutdown(DRAIN, system);
+          unbindOnShutdown(system, binding);
           log.info("WeirMQ HTTP API listening on http://{}:{}/api", binding.localAddress().getHostString(),
               binding.localAddress().getPort());
           return binding;
         });
+  }
+
+  /**
+   * Stops taking connections in CoordinatedShutdown's service-unbind phase, then gives requests in
+   * flight until the service-requests-done phase (at most {@link #DRAIN}) before the node leaves.
+   */
+  private static void unbindOnShutdown(ActorSystem<?> system, ServerBinding binding) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "weir-http-unbind", () ->
+        binding.unbind().thenApply(done -> {
+          log.info("WeirMQ HTTP API unbound from {}:{}", binding.localAddress().getHostString(),
+              binding.localAddress().getPort());
+          return Done.getInstance();
+        }));
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "weir-http-drain", () ->
+        binding.terminate(DRAIN).thenApply(terminated -> Done.getInstance()));
   }
 }
