@@ -220,14 +220,26 @@ final class MessageRoutes extends ApiDirectives {
     return v;
   }
 
-  /** The body as text if it is valid UTF-8, else null. */
+  /**
+   * The body as text if it is valid UTF-8 without control characters other than tab, CR and LF;
+   * else null. Binary bodies often decode as UTF-8 (any run of bytes below 0x80 does), and a string
+   * of escaped NULs helps nobody, so those are shown as base64.
+   */
   private static String utf8(byte[] bytes) {
+    String text;
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
       return null;
     }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
+        return null;
+      }
+    }
+    return text;
   }
 
   /** The properties that are set, as the management API shows them (absent ones left out). */

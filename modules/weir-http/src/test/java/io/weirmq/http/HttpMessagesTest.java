@@ -145,15 +145,20 @@ class HttpMessagesTest {
     Reply r = api.post("/api/exchanges/%2F/amq.default/publish",
         "{\"routing_key\":\"" + q + "\",\"payload\":\"" + b64 + "\",\"payload_encoding\":\"base64\"}");
     assertThat(r.status()).as("%s", r).isEqualTo(200);
-    publish(q, "text");
+    // Valid UTF-8, but control characters: shown as base64 too.
+    api.post("/api/exchanges/%2F/amq.default/publish",
+        "{\"routing_key\":\"" + q + "\",\"payload\":\"AAEC\",\"payload_encoding\":\"base64\"}");
+    publish(q, "text\\twith\\ttabs");
     publish(q, "more text");
 
     JsonNode auto = api.post("/api/queues/%2F/" + q + "/get",
-        "{\"count\":2,\"ackmode\":\"ack_requeue_false\",\"encoding\":\"auto\"}").json();
+        "{\"count\":3,\"ackmode\":\"ack_requeue_false\",\"encoding\":\"auto\"}").json();
     assertThat(auto.get(0).get("payload_encoding").asText()).isEqualTo("base64");
     assertThat(Base64.getDecoder().decode(auto.get(0).get("payload").asText())).isEqualTo(binary);
-    assertThat(auto.get(1).get("payload_encoding").asText()).isEqualTo("string");
-    assertThat(auto.get(1).get("payload").asText()).isEqualTo("text");
+    assertThat(auto.get(1).get("payload_encoding").asText()).isEqualTo("base64");
+    assertThat(auto.get(1).get("payload").asText()).isEqualTo("AAEC");
+    assertThat(auto.get(2).get("payload_encoding").asText()).isEqualTo("string");
+    assertThat(auto.get(2).get("payload").asText()).isEqualTo("text\twith\ttabs");
 
     JsonNode forced = api.post("/api/queues/%2F/" + q + "/get",
         "{\"count\":1,\"ackmode\":\"ack_requeue_false\",\"encoding\":\"base64\",\"truncate\":4}").json();
