@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.weirmq.http.WeirHttpServer;
 import io.weirmq.node.WeirNode;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one WeirMQ node. Configuration comes from {@code application.conf} (the single-node profile
  * from cluster-config/), overridable with {@code -Dconfig.file=...} and the environment variables
- * those files name. SIGTERM runs Akka's CoordinatedShutdown, which leaves the cluster and stops.
+ * those files name. Once the node is up it serves the HTTP API ({@code weir.http}). SIGTERM runs
+ * Akka's CoordinatedShutdown, which unbinds the HTTP port, leaves the cluster and stops.
  */
 public final class WeirServer {
 
@@ -25,9 +27,12 @@ public final class WeirServer {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
     system.getWhenTerminated().thenRun(() -> log.info("WeirMQ node stopped"));
     try {
-      WeirNode.start(system).toCompletableFuture().get(config.getDuration("weir.startup-timeout").toMillis(),
-          TimeUnit.MILLISECONDS);
-      log.info("WeirMQ node ready (no client port yet: the HTTP and WebSocket API come with the client API)");
+      long timeout = config.getDuration("weir.startup-timeout").toMillis();
+      // The HTTP port opens only once the node can serve it; it unbinds in CoordinatedShutdown.
+      var binding = WeirNode.start(system).thenCompose(WeirHttpServer::start).toCompletableFuture()
+          .get(timeout, TimeUnit.MILLISECONDS);
+      log.info("WeirMQ node ready; HTTP API on http://{}:{}/api", binding.localAddress().getHostString(),
+          binding.localAddress().getPort());
     } catch (Exception e) {
       log.error("WeirMQ node failed to start: {}", e.toString());
       system.terminate();

@@ -24,6 +24,15 @@ class ProfilesTest {
     assertThat(c.getBoolean("weir.cluster.self-join")).isTrue();
     assertThat(c.getBoolean("weir.journal.create-schema")).isTrue();
     assertThat(c.getString("akka.actor.provider")).isEqualTo("cluster");
+    assertHttpDefaults(c);
+  }
+
+  /** The HTTP API listens on loopback only (no authentication yet), on RabbitMQ's management port. */
+  private static void assertHttpDefaults(Config c) {
+    assertThat(c.getString("weir.http.interface")).isEqualTo("127.0.0.1");
+    assertThat(c.getInt("weir.http.port")).isEqualTo(15672);
+    assertThat(c.getBytes("weir.http.max-message-bytes")).isEqualTo(16L * 1024 * 1024);
+    assertThat(c.getDuration("weir.http.request-timeout")).isGreaterThan(c.getDuration("weir.publish-timeout"));
   }
 
   @Test
@@ -39,5 +48,6 @@ class ProfilesTest {
     assertThat(c.getStringList("datastax-java-driver.basic.contact-points")).isNotEmpty();
     assertThat(c.getBoolean("weir.cluster.self-join")).isFalse();
     assertThat(c.getStringList("akka.cluster.seed-nodes")).isNotEmpty();
+    assertHttpDefaults(c);
   }
 }

@@ -1,0 +1,86 @@
+package io.weirmq.http;
+
+import akka.http.javadsl.model.StatusCode;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.AllDirectives;
+import akka.http.javadsl.server.Route;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.model.Names;
+import io.weirmq.core.routing.Topology;
+import io.weirmq.node.Broker;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** What every resource's routes share: the broker, JSON in and out, name and vhost checks. */
+abstract class ApiDirectives extends AllDirectives {
+
+  /** How the management API writes the default exchange (whose name is empty) in a path. */
+  static final String DEFAULT_EXCHANGE_IN_PATH = "amq.default";
+
+  protected final Broker broker;
+  protected final Json json;
+  protected final HttpSettings settings;
+
+  ApiDirectives(Broker broker, Json json, HttpSettings settings) {
+    this.broker = broker;
+    this.json = json;
+    this.settings = settings;
+  }
+
+  Route json(StatusCode status, Object body) {
+    return complete(json.response(status, body));
+  }
+
+  Route ok(Object body) {
+    return json(StatusCodes.OK, body);
+  }
+
+  Route noContent() {
+    return complete(StatusCodes.NO_CONTENT);
+  }
+
+  /** A JSON request body of {@code type}, at most weir.http.max-message-bytes long. */
+  <T> Route body(Class<T> type, Function<T, Route> inner) {
+    return withSizeLimit(settings.maxMessageBytes(), () -> entity(json.unmarshaller(type), inner));
+  }
+
+  /** A {@code true}/{@code false} query parameter, false when absent. */
+  Route flag(String name, Function<Boolean, Route> inner) {
+    return parameterOptional(name, value -> inner.apply(value.map(v -> {
+      if (v.equals("true")) {
+        return true;
+      }
+      if (v.equals("false")) {
+        return false;
+      }
+      throw BrokerException.invalid(name, "must be true or false, got \"" + v + "\"");
+    }).orElse(false)));
+  }
+
+  /** A vhost named in the path that must exist on this node (404 otherwise). */
+  String existingVhost(String vhost) {
+    Names.vhost("vhost", vhost);
+    if (!topology().hasVhost(vhost)) {
+      throw BrokerException.notFound("vhost", "no vhost '" + vhost + "'");
+    }
+    return vhost;
+  }
+
+  /** An exchange name from the path: {@code amq.default} is the default exchange. */
+  static String exchangeName(String field, String inPath) {
+    String name = inPath.equals(DEFAULT_EXCHANGE_IN_PATH) ? "" : inPath;
+    return Names.exchange(field, name);
+  }
+
+  static String exchangeInPath(String name) {
+    return name.isEmpty() ? DEFAULT_EXCHANGE_IN_PATH : name;
+  }
+
+  Topology topology() {
+    return broker.topology();
+  }
+
+  static <T> T orDefault(T value, T fallback) {
+    return Optional.ofNullable(value).orElse(fallback);
+  }
+}

@@ -1,0 +1,31 @@
+package io.weirmq.http;
+
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import io.weirmq.node.Broker;
+
+/** The whole HTTP API: each resource's routes under {@code /api}, sealed so every error is JSON. */
+public final class ApiRoutes extends ApiDirectives {
+
+  private final ApiErrors errors;
+
+  public ApiRoutes(Broker broker, HttpSettings settings) {
+    this(broker, Json.of(broker.system()), settings);
+  }
+
+  private ApiRoutes(Broker broker, Json json, HttpSettings settings) {
+    super(broker, json, settings);
+    this.errors = new ApiErrors(json);
+  }
+
+  public Route route() {
+    MessageRoutes messages = new MessageRoutes(broker, json, settings);
+    Route api = pathPrefix("api", () -> concat(
+        pathPrefix("exchanges", () -> new ExchangeRoutes(broker, json, settings, messages).route()),
+        pathPrefix("queues", () -> new QueueRoutes(broker, json, settings, messages).route()),
+        pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings).route())));
+    return withRequestTimeoutResponse(request -> errors.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
+            "request: not answered within weir.http.request-timeout (" + settings.requestTimeout().toSeconds() + " s)"),
+        () -> api.seal(errors.rejectionHandler(), errors.exceptionHandler()));
+  }
+}

@@ -1,0 +1,66 @@
+package io.weirmq.http;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The request bodies the API reads, with RabbitMQ management API field names. Absent fields are
+ * null; the routes apply RabbitMQ's defaults. Unknown fields are refused (see reference.conf).
+ */
+final class Bodies {
+
+  private Bodies() {}
+
+  /** PUT /api/exchanges/{vhost}/{name}. */
+  record ExchangeBody(
+      @JsonProperty("type") String type,
+      @JsonProperty("durable") Boolean durable,
+      @JsonProperty("auto_delete") Boolean autoDelete,
+      @JsonProperty("internal") Boolean internal,
+      @JsonProperty("arguments") Map<String, Object> arguments) {}
+
+  /** PUT /api/queues/{vhost}/{name}. Exclusive queues need a connection, so HTTP cannot declare them. */
+  record QueueBody(
+      @JsonProperty("durable") Boolean durable,
+      @JsonProperty("auto_delete") Boolean autoDelete,
+      @JsonProperty("arguments") Map<String, Object> arguments) {}
+
+  /** POST /api/bindings/{vhost}/e/{source}/{q|e}/{destination}. */
+  record BindingBody(
+      @JsonProperty("routing_key") String routingKey,
+      @JsonProperty("arguments") Map<String, Object> arguments) {}
+
+  /** The 13 AMQP basic properties, named as the management API names them. */
+  record PropertiesBody(
+      @JsonProperty("content_type") String contentType,
+      @JsonProperty("content_encoding") String contentEncoding,
+      @JsonProperty("headers") Map<String, Object> headers,
+      @JsonProperty("delivery_mode") Integer deliveryMode,
+      @JsonProperty("priority") Integer priority,
+      @JsonProperty("correlation_id") String correlationId,
+      @JsonProperty("reply_to") String replyTo,
+      @JsonProperty("expiration") String expiration,
+      @JsonProperty("message_id") String messageId,
+      @JsonProperty("timestamp") Long timestamp,
+      @JsonProperty("type") String type,
+      @JsonProperty("user_id") String userId,
+      @JsonProperty("app_id") String appId) {}
+
+  /** POST /api/exchanges/{vhost}/{name}/publish. */
+  record PublishBody(
+      @JsonProperty("properties") PropertiesBody properties,
+      @JsonProperty("routing_key") String routingKey,
+      @JsonProperty("payload") String payload,
+      @JsonProperty("payload_encoding") String payloadEncoding) {}
+
+  /** POST /api/exchanges/{vhost}/{name}/publish-batch (a WeirMQ extension). */
+  record PublishBatchBody(@JsonProperty("messages") List<PublishBody> messages) {}
+
+  /** POST /api/queues/{vhost}/{name}/get. */
+  record GetBody(
+      @JsonProperty("count") Integer count,
+      @JsonProperty("ackmode") String ackmode,
+      @JsonProperty("encoding") String encoding,
+      @JsonProperty("truncate") Integer truncate) {}
+}

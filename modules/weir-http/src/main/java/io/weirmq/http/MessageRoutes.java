@@ -1,0 +1,271 @@
+package io.weirmq.http;
+
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import io.weirmq.core.message.Message;
+import io.weirmq.core.message.MessageProperties;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.model.Names;
+import io.weirmq.core.model.QueueId;
+import io.weirmq.node.Broker;
+import io.weirmq.node.GetResponse;
+import io.weirmq.node.PublishOutcome;
+import io.weirmq.node.channel.BrokerChannel;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Messages over HTTP: publish (answered after the publisher confirm) and get (with RabbitMQ's
+ * ackmodes), with payloads as UTF-8 strings or base64.
+ */
+final class MessageRoutes extends ApiDirectives {
+
+  /** The most messages one get request may take, so one request cannot hold a whole queue in memory. */
+  static final int MAX_GET_COUNT = 10_000;
+
+  MessageRoutes(Broker broker, Json json, HttpSettings settings) {
+    super(broker, json, settings);
+  }
+
+  // ------------------------------------------------------------------ publish
+
+  /**
+   * One message. {@code {"routed": false}} when no queue took it. A message a queue refused
+   * ({@code x-overflow=reject-publish}) is not confirmed: 409 with error "publish_rejected".
+   */
+  Route publish(String vhost, String exchange) {
+    return body(Bodies.PublishBody.class, b -> {
+      Message message = message(exchange, b, "");
+      return onSuccess(broker.publish(Names.vhost("vhost", vhost), message), outcome -> {
+        if (!outcome.confirmed()) {
+          return json(StatusCodes.CONFLICT, ApiErrors.body("publish_rejected", "queue: a target queue refused the"
+              + " message (x-overflow=reject-publish, the queue is full); it was not confirmed"));
+        }
+        return ok(Map.of("routed", outcome.routed()));
+      });
+    });
+  }
+
+  /** Many messages in one request and one journal write per queue; one result per message, in order. */
+  Route publishBatch(String vhost, String exchange) {
+    return body(Bodies.PublishBatchBody.class, b -> {
+      if (b.messages() == null) {
+        throw BrokerException.invalid("messages", "must be present (a JSON array of messages)");
+      }
+      List<Message> batch = new ArrayList<>(b.messages().size());
+      for (int i = 0; i < b.messages().size(); i++) {
+        Bodies.PublishBody m = b.messages().get(i);
+        if (m == null) {
+          throw BrokerException.invalid("messages[" + i + "]", "must be a JSON object");
+        }
+        batch.add(message(exchange, m, "messages[" + i + "]."));
+      }
+      return onSuccess(broker.publish(Names.vhost("vhost", vhost), batch), outcomes -> {
+        List<Map<String, Object>> results = new ArrayList<>(outcomes.size());
+        for (PublishOutcome o : outcomes) {
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("routed", o.routed());
+          r.put("confirmed", o.confirmed());
+          results.add(r);
+        }
+        return ok(Map.of("results", results));
+      });
+    });
+  }
+
+  private static Message message(String exchange, Bodies.PublishBody b, String prefix) {
+    if (b.routingKey() == null) {
+      throw BrokerException.invalid(prefix + "routing_key", "must be present (use \"\" for an empty key)");
+    }
+    Names.routingKey(prefix + "routing_key", b.routingKey());
+    if (b.payload() == null) {
+      throw BrokerException.invalid(prefix + "payload", "must be present");
+    }
+    String encoding = b.payloadEncoding() == null ? "string" : b.payloadEncoding();
+    byte[] body = switch (encoding) {
+      case "string" -> b.payload().getBytes(StandardCharsets.UTF_8);
+      case "base64" -> {
+        try {
+          yield Base64.getDecoder().decode(b.payload());
+        } catch (IllegalArgumentException e) {
+          throw BrokerException.invalid(prefix + "payload", "is not valid base64: " + e.getMessage());
+        }
+      }
+      default -> throw BrokerException.invalid(prefix + "payload_encoding",
+          "must be \"string\" or \"base64\", got \"" + encoding + "\"");
+    };
+    return new Message(exchange, b.routingKey(), properties(b.properties(), prefix), body);
+  }
+
+  private static MessageProperties properties(Bodies.PropertiesBody p, String prefix) {
+    if (p == null) {
+      return MessageProperties.EMPTY;
+    }
+    try {
+      return new MessageProperties(p.contentType(), p.contentEncoding(), p.headers(), p.deliveryMode(), p.priority(),
+          p.correlationId(), p.replyTo(), p.expiration(), p.messageId(), p.timestamp(), p.type(), p.userId(),
+          p.appId());
+    } catch (BrokerException e) {
+      throw prefix.isEmpty() || e.field() == null ? e : new BrokerException(e.kind(), prefix + e.field(), e.reason());
+    }
+  }
+
+  // ------------------------------------------------------------------ get
+
+  private enum AckMode { ACK_REQUEUE_TRUE, ACK_REQUEUE_FALSE, REJECT_REQUEUE_TRUE, REJECT_REQUEUE_FALSE }
+
+  /**
+   * Takes up to {@code count} messages on a channel of its own with manual acks, then settles them
+   * all as the ackmode says and closes the channel. As in RabbitMQ, {@code ack_requeue_true} and
+   * {@code reject_requeue_true} leave the messages in the queue, flagged redelivered.
+   */
+  Route get(QueueId queue) {
+    return body(Bodies.GetBody.class, b -> {
+      int count = b.count() == null ? 1 : b.count();
+      if (count < 1 || count > MAX_GET_COUNT) {
+        throw BrokerException.invalid("count", "must be between 1 and " + MAX_GET_COUNT + ", got " + count);
+      }
+      AckMode ackMode = ackMode(b.ackmode());
+      String encoding = b.encoding() == null ? "auto" : b.encoding();
+      if (!encoding.equals("auto") && !encoding.equals("base64")) {
+        throw BrokerException.invalid("encoding", "must be \"auto\" or \"base64\", got \"" + encoding + "\"");
+      }
+      if (b.truncate() != null && b.truncate() < 0) {
+        throw BrokerException.invalid("truncate", "must not be negative, got " + b.truncate());
+      }
+      return onSuccess(take(queue, count, ackMode), got -> ok(got.stream()
+          .map(r -> view(r, encoding.equals("base64"), b.truncate())).toList()));
+    });
+  }
+
+  private static AckMode ackMode(String ackmode) {
+    if (ackmode == null) {
+      throw BrokerException.invalid("ackmode",
+          "must be present: ack_requeue_true, ack_requeue_false, reject_requeue_true or reject_requeue_false");
+    }
+    for (AckMode m : AckMode.values()) {
+      if (m.name().toLowerCase(java.util.Locale.ROOT).equals(ackmode)) {
+        return m;
+      }
+    }
+    throw BrokerException.invalid("ackmode", "must be ack_requeue_true, ack_requeue_false, reject_requeue_true or"
+        + " reject_requeue_false, got \"" + ackmode + "\"");
+  }
+
+  private CompletionStage<List<GetResponse>> take(QueueId queue, int count, AckMode ackMode) {
+    BrokerChannel channel = broker.openChannel("http-get-" + UUID.randomUUID());
+    List<GetResponse> got = new ArrayList<>();
+    CompletableFuture<List<GetResponse>> result = new CompletableFuture<>();
+    takeNext(channel, queue, count, got)
+        .thenCompose(done -> settle(channel, got, ackMode))
+        .whenComplete((done, failure) ->
+            // Closing returns anything unsettled (after a failure) to the queue.
+            channel.closeAsync().whenComplete((closed, closeFailure) -> {
+              if (failure != null) {
+                result.completeExceptionally(failure);
+              } else {
+                result.complete(got);
+              }
+            }));
+    return result;
+  }
+
+  private static CompletionStage<Void> takeNext(BrokerChannel channel, QueueId queue, int remaining,
+      List<GetResponse> got) {
+    return channel.basicGet(queue, false).thenCompose(response -> {
+      if (response.isEmpty()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      got.add(response.get());
+      return remaining > 1 ? takeNext(channel, queue, remaining - 1, got) : CompletableFuture.completedFuture(null);
+    });
+  }
+
+  private static CompletionStage<?> settle(BrokerChannel channel, List<GetResponse> got, AckMode ackMode) {
+    if (got.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long last = got.get(got.size() - 1).envelope().deliveryTag();
+    return switch (ackMode) {
+      case ACK_REQUEUE_FALSE -> channel.basicAck(last, true);
+      case ACK_REQUEUE_TRUE, REJECT_REQUEUE_TRUE -> channel.basicNack(last, true, true);
+      case REJECT_REQUEUE_FALSE -> channel.basicNack(last, true, false);
+    };
+  }
+
+  private static Map<String, Object> view(GetResponse r, boolean base64, Integer truncate) {
+    byte[] body = r.envelope().body();
+    byte[] shown = truncate != null && truncate < body.length ? Arrays.copyOf(body, truncate) : body;
+    String text = base64 ? null : utf8(shown);
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("payload_bytes", body.length);
+    v.put("redelivered", r.envelope().redelivered());
+    v.put("exchange", r.envelope().exchange());
+    v.put("routing_key", r.envelope().routingKey());
+    v.put("message_count", r.messageCount());
+    v.put("properties", properties(r.envelope().properties()));
+    v.put("payload", text != null ? text : Base64.getEncoder().encodeToString(shown));
+    v.put("payload_encoding", text != null ? "string" : "base64");
+    return v;
+  }
+
+  /**
+   * The body as text if it is valid UTF-8 without control characters other than tab, CR and LF;
+   * else null. Binary bodies often decode as UTF-8 (any run of bytes below 0x80 does), and a string
+   * of escaped NULs helps nobody, so those are shown as base64.
+   */
+  private static String utf8(byte[] bytes) {
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
+        return null;
+      }
+    }
+    return text;
+  }
+
+  /** The properties that are set, as the management API shows them (absent ones left out). */
+  private static Map<String, Object> properties(MessageProperties p) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    putIfSet(v, "content_type", p.contentType());
+    putIfSet(v, "content_encoding", p.contentEncoding());
+    if (!p.headers().isEmpty()) {
+      v.put("headers", p.headers());
+    }
+    putIfSet(v, "delivery_mode", p.deliveryMode());
+    putIfSet(v, "priority", p.priority());
+    putIfSet(v, "correlation_id", p.correlationId());
+    putIfSet(v, "reply_to", p.replyTo());
+    putIfSet(v, "expiration", p.expiration());
+    putIfSet(v, "message_id", p.messageId());
+    putIfSet(v, "timestamp", p.timestamp());
+    putIfSet(v, "type", p.type());
+    putIfSet(v, "user_id", p.userId());
+    putIfSet(v, "app_id", p.appId());
+    return v;
+  }
+
+  private static void putIfSet(Map<String, Object> v, String key, Object value) {
+    if (value != null) {
+      v.put(key, value);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package io.weirmq.http;
+
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.model.Names;
+import io.weirmq.core.model.QueueId;
+import io.weirmq.core.routing.QueueDefinition;
+import io.weirmq.node.Broker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** {@code /api/queues}: list with counts, declare, inspect, purge and delete queues; get is in {@link MessageRoutes}. */
+final class QueueRoutes extends ApiDirectives {
+
+  private final MessageRoutes messages;
+
+  QueueRoutes(Broker broker, Json json, HttpSettings settings, MessageRoutes messages) {
+    super(broker, json, settings);
+    this.messages = messages;
+  }
+
+  Route route() {
+    return concat(
+        pathEndOrSingleSlash(() -> get(() -> onSuccess(views(topology().queues()), this::ok))),
+        pathPrefix(segment(), vhost -> concat(
+            pathEndOrSingleSlash(() -> get(() ->
+                onSuccess(views(topology().queues(existingVhost(vhost))), this::ok))),
+            pathPrefix(segment(), name -> concat(
+                pathEndOrSingleSlash(() -> concat(
+                    get(() -> {
+                      QueueDefinition q = existing(vhost, name);
+                      return onSuccess(broker.counts(q.id()), counts -> ok(Views.queue(q, counts)));
+                    }),
+                    put(() -> declare(vhost, name)),
+                    delete(() -> delete(vhost, name)))),
+                path("contents", () -> delete(() ->
+                    onSuccess(broker.purgeQueue(id(vhost, name)), purged -> noContent()))),
+                path("get", () -> post(() -> messages.get(id(vhost, name)))))))));
+  }
+
+  private static QueueId id(String vhost, String name) {
+    return new QueueId(Names.vhost("vhost", vhost), Names.queue("name", name));
+  }
+
+  private QueueDefinition existing(String vhost, String name) {
+    QueueId id = new QueueId(existingVhost(vhost), Names.queue("name", name));
+    return topology().queue(id).orElseThrow(() -> BrokerException.notFound("name", "no " + id));
+  }
+
+  /** Each queue with its counts, asked of all queues at once; a queue deleted meanwhile is left out. */
+  private CompletionStage<List<Map<String, Object>>> views(List<QueueDefinition> queues) {
+    List<CompletableFuture<Map<String, Object>>> views = new ArrayList<>(queues.size());
+    for (QueueDefinition q : queues) {
+      views.add(broker.counts(q.id()).thenApply(counts -> Views.queue(q, counts)).exceptionally(failure -> {
+        if (ApiErrors.unwrap(failure) instanceof BrokerException e && e.kind() == BrokerException.Kind.NOT_FOUND) {
+          return null;
+        }
+        throw new java.util.concurrent.CompletionException(ApiErrors.unwrap(failure));
+      }).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
+        .thenApply(v -> views.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList());
+  }
+
+  private Route declare(String vhost, String name) {
+    return body(Bodies.QueueBody.class, b -> {
+      QueueDefinition definition = new QueueDefinition(new QueueId(vhost, name), orDefault(b.durable(), true), false,
+          orDefault(b.autoDelete(), false), b.arguments(), null);
+      boolean existed = topology().queue(definition.id()).isPresent();
+      return onSuccess(broker.declareQueue(definition),
+          ok -> complete(existed ? StatusCodes.NO_CONTENT : StatusCodes.CREATED));
+    });
+  }
+
+  private Route delete(String vhost, String name) {
+    return flag("if-unused", ifUnused -> flag("if-empty", ifEmpty ->
+        onSuccess(broker.deleteQueue(id(vhost, name), ifUnused, ifEmpty), messages -> noContent())));
+  }
+}

@@ -1,0 +1,55 @@
+package io.weirmq.http;
+
+import io.weirmq.core.queue.QueueCounts;
+import io.weirmq.core.routing.Binding;
+import io.weirmq.core.routing.DestinationKind;
+import io.weirmq.core.routing.ExchangeDefinition;
+import io.weirmq.core.routing.QueueDefinition;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The JSON the API answers with, field for field as RabbitMQ's management API names it. */
+final class Views {
+
+  private Views() {}
+
+  static Map<String, Object> exchange(ExchangeDefinition x) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("name", x.id().name());
+    v.put("vhost", x.id().vhost());
+    v.put("type", x.type().wireName());
+    v.put("durable", x.durable());
+    v.put("auto_delete", x.autoDelete());
+    v.put("internal", x.internal());
+    v.put("arguments", x.arguments());
+    return v;
+  }
+
+  static Map<String, Object> queue(QueueDefinition q, QueueCounts c) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("name", q.id().name());
+    v.put("vhost", q.id().vhost());
+    v.put("durable", q.durable());
+    v.put("auto_delete", q.autoDelete());
+    v.put("exclusive", q.exclusive());
+    v.put("arguments", q.arguments());
+    v.put("messages", c.total());
+    v.put("messages_ready", c.ready());
+    v.put("messages_unacknowledged", c.unacked());
+    v.put("message_bytes_ready", c.readyBytes());
+    v.put("consumers", c.consumers());
+    return v;
+  }
+
+  static Map<String, Object> binding(Binding b) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("source", b.source());
+    v.put("vhost", b.vhost());
+    v.put("destination", b.destination());
+    v.put("destination_type", b.destinationKind() == DestinationKind.QUEUE ? "queue" : "exchange");
+    v.put("routing_key", b.routingKey());
+    v.put("arguments", b.arguments());
+    v.put("properties_key", b.propertiesKey());
+    return v;
+  }
+}
