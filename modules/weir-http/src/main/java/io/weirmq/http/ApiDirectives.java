@@ -1,5 +1,6 @@
 package io.weirmq.http;
 
+import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.AllDirectives;
@@ -37,6 +38,14 @@ abstract class ApiDirectives extends AllDirectives {
 
   Route noContent() {
     return complete(StatusCodes.NO_CONTENT);
+  }
+
+  /**
+   * 201 or 204 for a declaration, with an empty body as RabbitMQ answers (Akka would otherwise
+   * render a default sentence as text/plain into a JSON API).
+   */
+  Route declared(boolean existed) {
+    return complete(HttpResponse.create().withStatus(existed ? StatusCodes.NO_CONTENT : StatusCodes.CREATED));
   }
 
   /** A JSON request body of {@code type}, at most weir.http.max-message-bytes long. */

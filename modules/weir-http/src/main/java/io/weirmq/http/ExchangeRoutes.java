@@ -48,7 +48,7 @@ final class ExchangeRoutes extends ApiDirectives {
       // RabbitMQ answers 201 for a new exchange and 204 for an equivalent redeclaration.
       boolean existed = topology().exchange(definition.id()).isPresent();
       return onSuccess(broker.declareExchange(definition),
-          version -> complete(existed ? StatusCodes.NO_CONTENT : StatusCodes.CREATED));
+          version -> declared(existed));
     });
   }
 

@@ -75,7 +75,7 @@ final class QueueRoutes extends ApiDirectives {
           orDefault(b.autoDelete(), false), b.arguments(), null);
       boolean existed = topology().queue(definition.id()).isPresent();
       return onSuccess(broker.declareQueue(definition),
-          ok -> complete(existed ? StatusCodes.NO_CONTENT : StatusCodes.CREATED));
+          ok -> declared(existed));
     });
   }
 

@@ -56,8 +56,9 @@ class HttpQueuesTest {
   @Test
   void declareAnswersCreatedThenNoContentAndShowsRabbitMqFields() {
     String q = name("q");
-    assertThat(api.put("/api/queues/%2F/" + q, "{\"durable\":true,\"auto_delete\":false,\"arguments\":{\"x-max-length\":10}}")
-        .status()).isEqualTo(201);
+    var created = api.put("/api/queues/%2F/" + q, "{\"durable\":true,\"auto_delete\":false,\"arguments\":{\"x-max-length\":10}}");
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.body()).as("RabbitMQ answers 201 with an empty body").isEmpty();
     assertThat(api.put("/api/queues/%2F/" + q, "{\"durable\":true,\"arguments\":{\"x-max-length\":10}}").status())
         .isEqualTo(204);
     JsonNode shown = api.get("/api/queues/%2F/" + q).json();
