@@ -268,6 +268,11 @@ public final class Topology {
   private static final class RouteScratch {
     int[] stamp = new int[256];
     int generation;
+    /**
+     * Targets a lookup collects before deduplication, reused so a lookup neither allocates nor
+     * grows a list; route never re-enters itself on one thread, and clears it before returning.
+     */
+    final ArrayList<Target> targets = new ArrayList<>(64);
   }
 
   private static final ThreadLocal<RouteScratch> ROUTE_SCRATCH = ThreadLocal.withInitial(RouteScratch::new);
@@ -740,8 +745,8 @@ public final class Topology {
     // Targets may repeat (several patterns, one destination). Routers hand out one canonical
     // Target per destination, numbered densely, so a per-thread mark array deduplicates them
     // without hashing or allocating.
-    ArrayList<Target> targets = new ArrayList<>(32);
     RouteScratch reached = ROUTE_SCRATCH.get();
+    ArrayList<Target> targets = reached.targets;
     if (reached.stamp.length < nextSerial) {
       reached.stamp = new int[Math.max(nextSerial, reached.stamp.length * 2)];
       reached.generation = 0;
@@ -794,6 +799,7 @@ public final class Topology {
       }
       x = work == null ? null : work.poll();
     }
+    targets.clear();
     return queues == null ? RouteResult.UNROUTED : RouteResult.adoptDistinct(queues);
   }
 
