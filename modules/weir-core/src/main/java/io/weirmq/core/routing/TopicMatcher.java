@@ -109,6 +109,12 @@ public final class TopicMatcher<D> {
    */
   private abstract static class ChildMap<D> {
     int childCount;
+    /**
+     * Bit (word id mod 64) set for each literal child: a lookup skips the child table when the
+     * routing-key word's bit is clear. Most probes miss (a node is asked for every word a '#'
+     * above it may stop at), and a miss in a table costs cache misses on its arrays.
+     */
+    long wordBits;
     int firstKey;
     Node<D> firstChild;
     int[] keys;
@@ -138,6 +144,7 @@ public final class TopicMatcher<D> {
     }
 
     final void putChild(int key, Node<D> node) {
+      wordBits |= 1L << key;
       if (childCount == 0) {
         firstKey = key;
         firstChild = node;
@@ -162,6 +169,7 @@ public final class TopicMatcher<D> {
           firstChild = null;
           firstKey = -1;
           childCount = 0;
+          wordBits = 0;
         }
         return;
       }
@@ -173,6 +181,7 @@ public final class TopicMatcher<D> {
       firstKey = -1;
       firstChild = null;
       childCount = 0;
+      wordBits = 0;
       for (int i = 0; i < oldKeys.length; i++) {
         if (oldValues[i] != null && oldKeys[i] != key) {
           putChild(oldKeys[i], oldValues[i]);
@@ -364,8 +373,9 @@ public final class TopicMatcher<D> {
         out.add(o);
       }
     } else {
-      if (node.childCount != 0 && words[i] >= 0) {
-        Node<?> lit = node.child(words[i]);
+      int word = words[i];
+      if ((node.wordBits & (1L << word)) != 0 && word >= 0) {
+        Node<?> lit = node.child(word);
         if (lit != null) {
           visit(lit, i + 1, words, n, s, out);
         }
