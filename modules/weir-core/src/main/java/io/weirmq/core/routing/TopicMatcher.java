@@ -117,8 +117,12 @@ public final class TopicMatcher<D> {
     long wordBits;
     int firstKey;
     Node<D> firstChild;
-    int[] keys;
-    Node<D>[] values;
+    /**
+     * More than one child: open addressing on word id, holding only the nodes, each of which
+     * knows its own word id. A hit reads the child it returns anyway, so a separate key array
+     * would only add a cache line to every probe.
+     */
+    Node<D>[] table;
 
     @SuppressWarnings("unchecked")
     private static <D> Node<D>[] newArray(int n) {
@@ -126,45 +130,42 @@ public final class TopicMatcher<D> {
     }
 
     final Node<D> child(int key) {
-      if (keys == null) {
+      Node<D>[] t = table;
+      if (t == null) {
         return firstKey == key ? firstChild : null;
       }
-      int mask = keys.length - 1;
+      int mask = t.length - 1;
       int i = mix(key) & mask;
       while (true) {
-        Node<D> v = values[i];
-        if (v == null) {
-          return null;
-        }
-        if (keys[i] == key) {
+        Node<D> v = t[i];
+        if (v == null || v.wordId == key) {
           return v;
         }
         i = (i + 1) & mask;
       }
     }
 
-    final void putChild(int key, Node<D> node) {
-      wordBits |= 1L << key;
+    final void putChild(Node<D> node) {
+      wordBits |= 1L << node.wordId;
       if (childCount == 0) {
-        firstKey = key;
+        firstKey = node.wordId;
         firstChild = node;
       } else {
-        if (keys == null) {
-          keys = new int[4];
-          values = newArray(4);
-          insert(firstKey, firstChild);
+        if (table == null) {
+          table = newArray(4);
+          insert(firstChild);
           firstChild = null;
           firstKey = -1;
-        } else if ((childCount + 1) * 2 > keys.length) {
-          rehash(keys.length * 2);
+        } else if ((childCount + 1) * 2 > table.length) {
+          rehash(table.length * 2);
         }
-        insert(key, node);
+        insert(node);
       }
       childCount++;
     }
 
     final void removeChild(int key) {
-      if (keys == null) {
+      if (table == null) {
         if (childCount == 1 && firstKey == key) {
           firstChild = null;
           firstKey = -1;
@@ -174,41 +175,36 @@ public final class TopicMatcher<D> {
         return;
       }
       // Rebuild without the key: removals are rare (unbind) and tables are small.
-      int[] oldKeys = keys;
-      Node<D>[] oldValues = values;
-      keys = null;
-      values = null;
+      Node<D>[] old = table;
+      table = null;
       firstKey = -1;
       firstChild = null;
       childCount = 0;
       wordBits = 0;
-      for (int i = 0; i < oldKeys.length; i++) {
-        if (oldValues[i] != null && oldKeys[i] != key) {
-          putChild(oldKeys[i], oldValues[i]);
+      for (Node<D> n : old) {
+        if (n != null && n.wordId != key) {
+          putChild(n);
         }
       }
     }
 
     private void rehash(int capacity) {
-      int[] oldKeys = keys;
-      Node<D>[] oldValues = values;
-      keys = new int[capacity];
-      values = newArray(capacity);
-      for (int i = 0; i < oldKeys.length; i++) {
-        if (oldValues[i] != null) {
-          insert(oldKeys[i], oldValues[i]);
+      Node<D>[] old = table;
+      table = newArray(capacity);
+      for (Node<D> n : old) {
+        if (n != null) {
+          insert(n);
         }
       }
     }
 
-    private void insert(int key, Node<D> node) {
-      int mask = keys.length - 1;
-      int i = mix(key) & mask;
-      while (values[i] != null) {
+    private void insert(Node<D> node) {
+      int mask = table.length - 1;
+      int i = mix(node.wordId) & mask;
+      while (table[i] != null) {
         i = (i + 1) & mask;
       }
-      keys[i] = key;
-      values[i] = node;
+      table[i] = node;
     }
 
     private static int mix(int k) {
@@ -227,8 +223,11 @@ public final class TopicMatcher<D> {
     final boolean belowHash;
     Node<D> star;
     Node<D> hashChild;
-    /** Destination → number of bindings with this exact key to it. */
-    final LinkedHashMap<D, int[]> counts = new LinkedHashMap<>();
+    /**
+     * Destination → number of bindings with this exact key to it; null while there are none,
+     * which is most nodes: a map per node only spread the trie over more cache lines.
+     */
+    LinkedHashMap<D, int[]> counts;
     Object[] destinations = EMPTY;
 
     Node(int id, boolean hash, Node<D> parent, String word, int wordId) {
@@ -242,7 +241,7 @@ public final class TopicMatcher<D> {
     }
 
     boolean isLeafless() {
-      return counts.isEmpty() && star == null && hashChild == null && childCount == 0;
+      return counts == null && star == null && hashChild == null && childCount == 0;
     }
   }
 
@@ -271,6 +270,9 @@ public final class TopicMatcher<D> {
     for (String w : split(bindingKey)) {
       node = child(node, w);
     }
+    if (node.counts == null) {
+      node.counts = new LinkedHashMap<>();
+    }
     int[] c = node.counts.get(destination);
     if (c == null) {
       node.counts.put(destination, new int[] {1});
@@ -290,13 +292,18 @@ public final class TopicMatcher<D> {
         return false;
       }
     }
-    int[] c = node.counts.get(destination);
+    int[] c = node.counts == null ? null : node.counts.get(destination);
     if (c == null) {
       return false;
     }
     if (--c[0] == 0) {
       node.counts.remove(destination);
-      node.destinations = node.counts.isEmpty() ? EMPTY : node.counts.keySet().toArray();
+      if (node.counts.isEmpty()) {
+        node.counts = null;
+        node.destinations = EMPTY;
+      } else {
+        node.destinations = node.counts.keySet().toArray();
+      }
     }
     size--;
     prune(node);
@@ -412,7 +419,7 @@ public final class TopicMatcher<D> {
     Node<D> child = node.child(word[0]);
     if (child == null) {
       child = new Node<>(newId(), false, node, w, word[0]);
-      node.putChild(word[0], child);
+      node.putChild(child);
       word[1]++;
     }
     return child;
