@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * Topic-exchange matching: a trie over the dot-separated words of binding keys, where {@code *}
@@ -40,6 +41,22 @@ public final class TopicMatcher<D> {
   private final WordTable wordTable = new WordTable();
   private final ArrayDeque<Integer> freeWordIds = new ArrayDeque<>();
   private int nextWordId;
+  /** A small int per destination, or null; see {@link #TopicMatcher(ToIntFunction)}. */
+  private final ToIntFunction<? super D> denseIds;
+
+  /** A matcher that reports destinations as objects. */
+  public TopicMatcher() {
+    this(null);
+  }
+
+  /**
+   * A matcher that can also report destinations by a small int each ({@link #matchIdsInto}), so
+   * a caller that deduplicates or maps them by int never dereferences the destination objects.
+   * {@code denseIds} must give a destination the same int for as long as it is bound here.
+   */
+  TopicMatcher(ToIntFunction<? super D> denseIds) {
+    this.denseIds = denseIds;
+  }
 
   /** Open-addressing String → id table probed by a region of another string. */
   private static final class WordTable {
@@ -229,6 +246,8 @@ public final class TopicMatcher<D> {
      */
     LinkedHashMap<D, int[]> counts;
     Object[] destinations = EMPTY;
+    /** The dense ids of {@link #destinations}, in the same order, when the matcher has them. */
+    int[] ids = NO_IDS;
 
     Node(int id, boolean hash, Node<D> parent, String word, int wordId) {
       this.id = id;
@@ -246,10 +265,14 @@ public final class TopicMatcher<D> {
   }
 
   private static final Object[] EMPTY = new Object[0];
+  private static final int[] NO_IDS = new int[0];
 
   /** Per-thread scratch space so a lookup allocates almost nothing. */
   private static final class Scratch {
     int[] words = new int[16];
+    /** The nodes whose destinations a lookup reports, in order (a node may repeat). */
+    Node<?>[] hits = new Node<?>[16];
+    int hitCount;
     int[] stamp = new int[64];
     int[] lowestVisited = new int[64];
     int generation;
@@ -276,7 +299,7 @@ public final class TopicMatcher<D> {
     int[] c = node.counts.get(destination);
     if (c == null) {
       node.counts.put(destination, new int[] {1});
-      node.destinations = node.counts.keySet().toArray();
+      refreshDestinations(node);
     } else {
       c[0]++;
     }
@@ -300,14 +323,30 @@ public final class TopicMatcher<D> {
       node.counts.remove(destination);
       if (node.counts.isEmpty()) {
         node.counts = null;
-        node.destinations = EMPTY;
-      } else {
-        node.destinations = node.counts.keySet().toArray();
       }
+      refreshDestinations(node);
     }
     size--;
     prune(node);
     return true;
+  }
+
+  /** Rebuilds what a lookup reads of a node's destinations after they changed. */
+  private void refreshDestinations(Node<D> node) {
+    if (node.counts == null) {
+      node.destinations = EMPTY;
+      node.ids = NO_IDS;
+      return;
+    }
+    node.destinations = node.counts.keySet().toArray();
+    if (denseIds != null) {
+      int[] ids = new int[node.counts.size()];
+      int i = 0;
+      for (D d : node.counts.keySet()) {
+        ids[i++] = denseIds.applyAsInt(d);
+      }
+      node.ids = ids;
+    }
   }
 
   /** The number of bindings held (counting duplicates). */
@@ -322,9 +361,43 @@ public final class TopicMatcher<D> {
     return out;
   }
 
-  /** Adds to {@code out} the destinations of every binding whose key matches {@code routingKey}. */
-  @SuppressWarnings("unchecked")
+  /**
+   * Adds to {@code out} the destinations of every binding whose key matches {@code routingKey};
+   * a destination bound with several matching keys is added more than once.
+   */
   public void matchInto(String routingKey, Collection<? super D> out) {
+    Scratch s = lookup(routingKey);
+    Node<?>[] hits = s.hits;
+    for (int h = 0, n = s.hitCount; h < n; h++) {
+      for (Object o : hits[h].destinations) {
+        @SuppressWarnings("unchecked")
+        D d = (D) o;
+        out.add(d);
+      }
+      hits[h] = null;
+    }
+  }
+
+  /**
+   * Appends to {@code out} the dense ids of the destinations {@link #matchInto} would add, in the
+   * same order; needs the matcher built with {@link #TopicMatcher(ToIntFunction)}.
+   */
+  void matchIdsInto(String routingKey, IntList out) {
+    if (denseIds == null) {
+      throw new IllegalStateException("this matcher was built without dense ids");
+    }
+    Scratch s = lookup(routingKey);
+    Node<?>[] hits = s.hits;
+    for (int h = 0, n = s.hitCount; h < n; h++) {
+      for (int id : hits[h].ids) {
+        out.add(id);
+      }
+      hits[h] = null;
+    }
+  }
+
+  /** Walks the trie for a routing key, leaving the nodes whose destinations match in the scratch. */
+  private Scratch lookup(String routingKey) {
     Scratch s = SCRATCH.get();
     int n = splitInto(routingKey, s);
     if (s.stamp.length < nextId) {
@@ -337,12 +410,25 @@ public final class TopicMatcher<D> {
       java.util.Arrays.fill(s.stamp, 0);
       s.generation = 1;
     }
-    visit(root, 0, s.words, n, s, (Collection<Object>) out);
+    s.hitCount = 0;
+    visit(root, 0, s.words, n, s);
+    return s;
   }
 
-  private static void visit(Node<?> node, int i, int[] words, int n, Scratch s, Collection<Object> out) {
+  /** Records that a lookup reports {@code node}'s destinations (the caller emits them). */
+  private static void hit(Node<?> node, Scratch s) {
+    if (node.counts == null) {
+      return;
+    }
+    if (s.hitCount == s.hits.length) {
+      s.hits = java.util.Arrays.copyOf(s.hits, s.hitCount * 2);
+    }
+    s.hits[s.hitCount++] = node;
+  }
+
+  private static void visit(Node<?> node, int i, int[] words, int n, Scratch s) {
     if (!node.hash) {
-      step(node, i, words, n, s, out);
+      step(node, i, words, n, s);
       return;
     }
     int stopAt = n + 1;
@@ -362,37 +448,32 @@ public final class TopicMatcher<D> {
     }
     if (node.childCount == 0 && node.star == null && node.hashChild == null) {
       // A trailing '#' matches whatever is left: no need to try each position.
-      for (Object o : node.destinations) {
-        out.add(o);
-      }
+      hit(node, s);
       return;
     }
     for (int j = i; j < stopAt; j++) {
-      step(node, j, words, n, s, out);
+      step(node, j, words, n, s);
     }
   }
 
   /** Matches from {@code node} with words {@code i..n} left, not letting a {@code #} node absorb more. */
-  private static void step(Node<?> node, int i, int[] words, int n, Scratch s, Collection<Object> out) {
+  private static void step(Node<?> node, int i, int[] words, int n, Scratch s) {
     if (i == n) {
-      Object[] d = node.destinations;
-      for (Object o : d) {
-        out.add(o);
-      }
+      hit(node, s);
     } else {
       int word = words[i];
       if ((node.wordBits & (1L << word)) != 0 && word >= 0) {
         Node<?> lit = node.child(word);
         if (lit != null) {
-          visit(lit, i + 1, words, n, s, out);
+          visit(lit, i + 1, words, n, s);
         }
       }
       if (node.star != null) {
-        visit(node.star, i + 1, words, n, s, out);
+        visit(node.star, i + 1, words, n, s);
       }
     }
     if (node.hashChild != null) {
-      visit(node.hashChild, i, words, n, s, out);
+      visit(node.hashChild, i, words, n, s);
     }
   }
 
