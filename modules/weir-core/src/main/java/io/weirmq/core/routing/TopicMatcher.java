@@ -270,9 +270,13 @@ public final class TopicMatcher<D> {
   /** Per-thread scratch space so a lookup allocates almost nothing. */
   private static final class Scratch {
     int[] words = new int[16];
-    /** The nodes whose destinations a lookup reports, in order (a node may repeat). */
-    Node<?>[] hits = new Node<?>[16];
-    int hitCount;
+    /**
+     * Where the running lookup reports destinations: as ids, or else as objects. Emitting during
+     * the walk stores only ints in the id case; collecting matched nodes in a scratch array
+     * instead cost a GC write barrier with a fence per node, the top entry of the profile.
+     */
+    IntList idsOut;
+    Collection<Object> objectsOut;
     int[] stamp = new int[64];
     int[] lowestVisited = new int[64];
     int generation;
@@ -365,16 +369,14 @@ public final class TopicMatcher<D> {
    * Adds to {@code out} the destinations of every binding whose key matches {@code routingKey};
    * a destination bound with several matching keys is added more than once.
    */
+  @SuppressWarnings("unchecked")
   public void matchInto(String routingKey, Collection<? super D> out) {
-    Scratch s = lookup(routingKey);
-    Node<?>[] hits = s.hits;
-    for (int h = 0, n = s.hitCount; h < n; h++) {
-      for (Object o : hits[h].destinations) {
-        @SuppressWarnings("unchecked")
-        D d = (D) o;
-        out.add(d);
-      }
-      hits[h] = null;
+    Scratch s = SCRATCH.get();
+    s.objectsOut = (Collection<Object>) out;
+    try {
+      lookup(routingKey, s);
+    } finally {
+      s.objectsOut = null;
     }
   }
 
@@ -386,19 +388,17 @@ public final class TopicMatcher<D> {
     if (denseIds == null) {
       throw new IllegalStateException("this matcher was built without dense ids");
     }
-    Scratch s = lookup(routingKey);
-    Node<?>[] hits = s.hits;
-    for (int h = 0, n = s.hitCount; h < n; h++) {
-      for (int id : hits[h].ids) {
-        out.add(id);
-      }
-      hits[h] = null;
+    Scratch s = SCRATCH.get();
+    s.idsOut = out;
+    try {
+      lookup(routingKey, s);
+    } finally {
+      s.idsOut = null;
     }
   }
 
-  /** Walks the trie for a routing key, leaving the nodes whose destinations match in the scratch. */
-  private Scratch lookup(String routingKey) {
-    Scratch s = SCRATCH.get();
+  /** Walks the trie for a routing key, reporting matching nodes' destinations to the scratch's sink. */
+  private void lookup(String routingKey, Scratch s) {
     int n = splitInto(routingKey, s);
     if (s.stamp.length < nextId) {
       int len = Math.max(nextId, s.stamp.length * 2);
@@ -410,20 +410,21 @@ public final class TopicMatcher<D> {
       java.util.Arrays.fill(s.stamp, 0);
       s.generation = 1;
     }
-    s.hitCount = 0;
     visit(root, 0, s.words, n, s);
-    return s;
   }
 
-  /** Records that a lookup reports {@code node}'s destinations (the caller emits them). */
+  /** Reports {@code node}'s destinations to the running lookup's sink. */
   private static void hit(Node<?> node, Scratch s) {
-    if (node.counts == null) {
-      return;
+    IntList ids = s.idsOut;
+    if (ids != null) {
+      for (int id : node.ids) {
+        ids.add(id);
+      }
+    } else {
+      for (Object o : node.destinations) {
+        s.objectsOut.add(o);
+      }
     }
-    if (s.hitCount == s.hits.length) {
-      s.hits = java.util.Arrays.copyOf(s.hits, s.hitCount * 2);
-    }
-    s.hits[s.hitCount++] = node;
   }
 
   private static void visit(Node<?> node, int i, int[] words, int n, Scratch s) {
