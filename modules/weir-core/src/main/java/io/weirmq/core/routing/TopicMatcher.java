@@ -246,8 +246,13 @@ public final class TopicMatcher<D> {
      */
     LinkedHashMap<D, int[]> counts;
     Object[] destinations = EMPTY;
-    /** The dense ids of {@link #destinations}, in the same order, when the matcher has them. */
+    /**
+     * The dense ids of {@link #destinations}, in the same order, when the matcher has them; null
+     * when there is exactly one, which is then {@link #soleId}. Most keys are bound to one
+     * destination, and a separate array cost a cache miss per reported node.
+     */
     int[] ids = NO_IDS;
+    int soleId;
 
     Node(int id, boolean hash, Node<D> parent, String word, int wordId) {
       this.id = id;
@@ -349,7 +354,8 @@ public final class TopicMatcher<D> {
       for (D d : node.counts.keySet()) {
         ids[i++] = denseIds.applyAsInt(d);
       }
-      node.ids = ids;
+      node.ids = ids.length == 1 ? null : ids;
+      node.soleId = ids[0];
     }
   }
 
@@ -417,8 +423,13 @@ public final class TopicMatcher<D> {
   private static void hit(Node<?> node, Scratch s) {
     IntList ids = s.idsOut;
     if (ids != null) {
-      for (int id : node.ids) {
-        ids.add(id);
+      int[] many = node.ids;
+      if (many == null) {
+        ids.add(node.soleId);
+      } else {
+        for (int id : many) {
+          ids.add(id);
+        }
       }
     } else {
       for (Object o : node.destinations) {
