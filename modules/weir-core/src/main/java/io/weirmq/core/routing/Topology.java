@@ -286,9 +286,11 @@ public final class Topology {
     int generation;
     /**
      * Serials a lookup collects before deduplication, reused so a lookup neither allocates nor
-     * grows a list; route never re-enters itself on one thread, and clears it before returning.
+     * grows a list; route never re-enters itself on one thread, and clears it when it starts.
      */
     final IntList serials = new IntList();
+    /** The distinct queue serials reached so far, so the result array is allocated once at its size. */
+    final IntList queueSerials = new IntList();
   }
 
   private static final ThreadLocal<RouteScratch> ROUTE_SCRATCH = ThreadLocal.withInitial(RouteScratch::new);
@@ -759,11 +761,12 @@ public final class Topology {
       return q == null ? RouteResult.UNROUTED : new RouteResult(Set.of(q.id()));
     }
     Map<String, Object> h = headers == null ? Map.of() : headers;
-    // Targets may repeat (several patterns, one destination). Routers hand out one canonical
-    // Target per destination, numbered densely, so a per-thread mark array deduplicates them
-    // without hashing or allocating.
+    // Targets may repeat (several patterns, one destination). Routers report each by the dense
+    // serial of its canonical Target, so a per-thread mark array deduplicates them without
+    // hashing or allocating, and the result is one array of exactly the queues reached.
     RouteScratch reached = ROUTE_SCRATCH.get();
     IntList targets = reached.serials;
+    targets.clear();
     if (reached.stamp.length < nextSerial) {
       reached.stamp = new int[Math.max(nextSerial, reached.stamp.length * 2)];
       reached.generation = 0;
@@ -774,7 +777,8 @@ public final class Topology {
     }
     int generation = reached.generation;
     int[] stamp = reached.stamp;
-    ArrayList<QueueId> queues = null;
+    IntList queues = reached.queueSerials;
+    queues.clear();
     ArrayDeque<Exchange> work = null;
     Set<String> seen = null;
     Exchange x = first;
@@ -802,9 +806,8 @@ public final class Topology {
           continue;
         }
         stamp[serial] = generation;
-        QueueId queue = queueBySerial[serial];
-        if (queue != null) {
-          (queues == null ? queues = new ArrayList<>(to - from) : queues).add(queue);
+        if (queueBySerial[serial] != null) {
+          queues.add(serial);
         } else {
           Target t = targetBySerial[serial];
           if (seen == null) {
@@ -819,8 +822,14 @@ public final class Topology {
       }
       x = work == null ? null : work.poll();
     }
-    targets.clear();
-    return queues == null ? RouteResult.UNROUTED : RouteResult.adoptDistinct(queues);
+    if (queues.size == 0) {
+      return RouteResult.UNROUTED;
+    }
+    QueueId[] result = new QueueId[queues.size];
+    for (int i = 0; i < result.length; i++) {
+      result[i] = queueBySerial[queues.items[i]];
+    }
+    return RouteResult.adoptDistinct(result);
   }
 
   // ---------------------------------------------------------------- snapshots
