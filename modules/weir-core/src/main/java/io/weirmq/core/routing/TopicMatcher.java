@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * Topic-exchange matching: a trie over the dot-separated words of binding keys, where {@code *}
@@ -40,6 +41,22 @@ public final class TopicMatcher<D> {
   private final WordTable wordTable = new WordTable();
   private final ArrayDeque<Integer> freeWordIds = new ArrayDeque<>();
   private int nextWordId;
+  /** A small int per destination, or null; see {@link #TopicMatcher(ToIntFunction)}. */
+  private final ToIntFunction<? super D> denseIds;
+
+  /** A matcher that reports destinations as objects. */
+  public TopicMatcher() {
+    this(null);
+  }
+
+  /**
+   * A matcher that can also report destinations by a small int each ({@link #matchIdsInto}), so
+   * a caller that deduplicates or maps them by int never dereferences the destination objects.
+   * {@code denseIds} must give a destination the same int for as long as it is bound here.
+   */
+  TopicMatcher(ToIntFunction<? super D> denseIds) {
+    this.denseIds = denseIds;
+  }
 
   /** Open-addressing String → id table probed by a region of another string. */
   private static final class WordTable {
@@ -109,10 +126,20 @@ public final class TopicMatcher<D> {
    */
   private abstract static class ChildMap<D> {
     int childCount;
+    /**
+     * Bit (word id mod 64) set for each literal child: a lookup skips the child table when the
+     * routing-key word's bit is clear. Most probes miss (a node is asked for every word a '#'
+     * above it may stop at), and a miss in a table costs cache misses on its arrays.
+     */
+    long wordBits;
     int firstKey;
     Node<D> firstChild;
-    int[] keys;
-    Node<D>[] values;
+    /**
+     * More than one child: open addressing on word id, holding only the nodes, each of which
+     * knows its own word id. A hit reads the child it returns anyway, so a separate key array
+     * would only add a cache line to every probe.
+     */
+    Node<D>[] table;
 
     @SuppressWarnings("unchecked")
     private static <D> Node<D>[] newArray(int n) {
@@ -120,86 +147,81 @@ public final class TopicMatcher<D> {
     }
 
     final Node<D> child(int key) {
-      if (keys == null) {
+      Node<D>[] t = table;
+      if (t == null) {
         return firstKey == key ? firstChild : null;
       }
-      int mask = keys.length - 1;
+      int mask = t.length - 1;
       int i = mix(key) & mask;
       while (true) {
-        Node<D> v = values[i];
-        if (v == null) {
-          return null;
-        }
-        if (keys[i] == key) {
+        Node<D> v = t[i];
+        if (v == null || v.wordId == key) {
           return v;
         }
         i = (i + 1) & mask;
       }
     }
 
-    final void putChild(int key, Node<D> node) {
+    final void putChild(Node<D> node) {
+      wordBits |= 1L << node.wordId;
       if (childCount == 0) {
-        firstKey = key;
+        firstKey = node.wordId;
         firstChild = node;
       } else {
-        if (keys == null) {
-          keys = new int[4];
-          values = newArray(4);
-          insert(firstKey, firstChild);
+        if (table == null) {
+          table = newArray(4);
+          insert(firstChild);
           firstChild = null;
           firstKey = -1;
-        } else if ((childCount + 1) * 2 > keys.length) {
-          rehash(keys.length * 2);
+        } else if ((childCount + 1) * 2 > table.length) {
+          rehash(table.length * 2);
         }
-        insert(key, node);
+        insert(node);
       }
       childCount++;
     }
 
     final void removeChild(int key) {
-      if (keys == null) {
+      if (table == null) {
         if (childCount == 1 && firstKey == key) {
           firstChild = null;
           firstKey = -1;
           childCount = 0;
+          wordBits = 0;
         }
         return;
       }
       // Rebuild without the key: removals are rare (unbind) and tables are small.
-      int[] oldKeys = keys;
-      Node<D>[] oldValues = values;
-      keys = null;
-      values = null;
+      Node<D>[] old = table;
+      table = null;
       firstKey = -1;
       firstChild = null;
       childCount = 0;
-      for (int i = 0; i < oldKeys.length; i++) {
-        if (oldValues[i] != null && oldKeys[i] != key) {
-          putChild(oldKeys[i], oldValues[i]);
+      wordBits = 0;
+      for (Node<D> n : old) {
+        if (n != null && n.wordId != key) {
+          putChild(n);
         }
       }
     }
 
     private void rehash(int capacity) {
-      int[] oldKeys = keys;
-      Node<D>[] oldValues = values;
-      keys = new int[capacity];
-      values = newArray(capacity);
-      for (int i = 0; i < oldKeys.length; i++) {
-        if (oldValues[i] != null) {
-          insert(oldKeys[i], oldValues[i]);
+      Node<D>[] old = table;
+      table = newArray(capacity);
+      for (Node<D> n : old) {
+        if (n != null) {
+          insert(n);
         }
       }
     }
 
-    private void insert(int key, Node<D> node) {
-      int mask = keys.length - 1;
-      int i = mix(key) & mask;
-      while (values[i] != null) {
+    private void insert(Node<D> node) {
+      int mask = table.length - 1;
+      int i = mix(node.wordId) & mask;
+      while (table[i] != null) {
         i = (i + 1) & mask;
       }
-      keys[i] = key;
-      values[i] = node;
+      table[i] = node;
     }
 
     private static int mix(int k) {
@@ -218,9 +240,19 @@ public final class TopicMatcher<D> {
     final boolean belowHash;
     Node<D> star;
     Node<D> hashChild;
-    /** Destination → number of bindings with this exact key to it. */
-    final LinkedHashMap<D, int[]> counts = new LinkedHashMap<>();
+    /**
+     * Destination → number of bindings with this exact key to it; null while there are none,
+     * which is most nodes: a map per node only spread the trie over more cache lines.
+     */
+    LinkedHashMap<D, int[]> counts;
     Object[] destinations = EMPTY;
+    /**
+     * The dense ids of {@link #destinations}, in the same order, when the matcher has them; null
+     * when there is exactly one, which is then {@link #soleId}. Most keys are bound to one
+     * destination, and a separate array cost a cache miss per reported node.
+     */
+    int[] ids = NO_IDS;
+    int soleId;
 
     Node(int id, boolean hash, Node<D> parent, String word, int wordId) {
       this.id = id;
@@ -233,15 +265,23 @@ public final class TopicMatcher<D> {
     }
 
     boolean isLeafless() {
-      return counts.isEmpty() && star == null && hashChild == null && childCount == 0;
+      return counts == null && star == null && hashChild == null && childCount == 0;
     }
   }
 
   private static final Object[] EMPTY = new Object[0];
+  private static final int[] NO_IDS = new int[0];
 
   /** Per-thread scratch space so a lookup allocates almost nothing. */
   private static final class Scratch {
     int[] words = new int[16];
+    /**
+     * Where the running lookup reports destinations: as ids, or else as objects. Emitting during
+     * the walk stores only ints in the id case; collecting matched nodes in a scratch array
+     * instead cost a GC write barrier with a fence per node, the top entry of the profile.
+     */
+    IntList idsOut;
+    Collection<Object> objectsOut;
     int[] stamp = new int[64];
     int[] lowestVisited = new int[64];
     int generation;
@@ -262,10 +302,13 @@ public final class TopicMatcher<D> {
     for (String w : split(bindingKey)) {
       node = child(node, w);
     }
+    if (node.counts == null) {
+      node.counts = new LinkedHashMap<>();
+    }
     int[] c = node.counts.get(destination);
     if (c == null) {
       node.counts.put(destination, new int[] {1});
-      node.destinations = node.counts.keySet().toArray();
+      refreshDestinations(node);
     } else {
       c[0]++;
     }
@@ -281,17 +324,39 @@ public final class TopicMatcher<D> {
         return false;
       }
     }
-    int[] c = node.counts.get(destination);
+    int[] c = node.counts == null ? null : node.counts.get(destination);
     if (c == null) {
       return false;
     }
     if (--c[0] == 0) {
       node.counts.remove(destination);
-      node.destinations = node.counts.isEmpty() ? EMPTY : node.counts.keySet().toArray();
+      if (node.counts.isEmpty()) {
+        node.counts = null;
+      }
+      refreshDestinations(node);
     }
     size--;
     prune(node);
     return true;
+  }
+
+  /** Rebuilds what a lookup reads of a node's destinations after they changed. */
+  private void refreshDestinations(Node<D> node) {
+    if (node.counts == null) {
+      node.destinations = EMPTY;
+      node.ids = NO_IDS;
+      return;
+    }
+    node.destinations = node.counts.keySet().toArray();
+    if (denseIds != null) {
+      int[] ids = new int[node.counts.size()];
+      int i = 0;
+      for (D d : node.counts.keySet()) {
+        ids[i++] = denseIds.applyAsInt(d);
+      }
+      node.ids = ids.length == 1 ? null : ids;
+      node.soleId = ids[0];
+    }
   }
 
   /** The number of bindings held (counting duplicates). */
@@ -306,10 +371,40 @@ public final class TopicMatcher<D> {
     return out;
   }
 
-  /** Adds to {@code out} the destinations of every binding whose key matches {@code routingKey}. */
+  /**
+   * Adds to {@code out} the destinations of every binding whose key matches {@code routingKey};
+   * a destination bound with several matching keys is added more than once.
+   */
   @SuppressWarnings("unchecked")
   public void matchInto(String routingKey, Collection<? super D> out) {
     Scratch s = SCRATCH.get();
+    s.objectsOut = (Collection<Object>) out;
+    try {
+      lookup(routingKey, s);
+    } finally {
+      s.objectsOut = null;
+    }
+  }
+
+  /**
+   * Appends to {@code out} the dense ids of the destinations {@link #matchInto} would add, in the
+   * same order; needs the matcher built with {@link #TopicMatcher(ToIntFunction)}.
+   */
+  void matchIdsInto(String routingKey, IntList out) {
+    if (denseIds == null) {
+      throw new IllegalStateException("this matcher was built without dense ids");
+    }
+    Scratch s = SCRATCH.get();
+    s.idsOut = out;
+    try {
+      lookup(routingKey, s);
+    } finally {
+      s.idsOut = null;
+    }
+  }
+
+  /** Walks the trie for a routing key, reporting matching nodes' destinations to the scratch's sink. */
+  private void lookup(String routingKey, Scratch s) {
     int n = splitInto(routingKey, s);
     if (s.stamp.length < nextId) {
       int len = Math.max(nextId, s.stamp.length * 2);
@@ -321,12 +416,31 @@ public final class TopicMatcher<D> {
       java.util.Arrays.fill(s.stamp, 0);
       s.generation = 1;
     }
-    visit(root, 0, s.words, n, s, (Collection<Object>) out);
+    visit(root, 0, s.words, n, s);
   }
 
-  private static void visit(Node<?> node, int i, int[] words, int n, Scratch s, Collection<Object> out) {
+  /** Reports {@code node}'s destinations to the running lookup's sink. */
+  private static void hit(Node<?> node, Scratch s) {
+    IntList ids = s.idsOut;
+    if (ids != null) {
+      int[] many = node.ids;
+      if (many == null) {
+        ids.add(node.soleId);
+      } else {
+        for (int id : many) {
+          ids.add(id);
+        }
+      }
+    } else {
+      for (Object o : node.destinations) {
+        s.objectsOut.add(o);
+      }
+    }
+  }
+
+  private static void visit(Node<?> node, int i, int[] words, int n, Scratch s) {
     if (!node.hash) {
-      step(node, i, words, n, s, out);
+      step(node, i, words, n, s);
       return;
     }
     int stopAt = n + 1;
@@ -346,36 +460,32 @@ public final class TopicMatcher<D> {
     }
     if (node.childCount == 0 && node.star == null && node.hashChild == null) {
       // A trailing '#' matches whatever is left: no need to try each position.
-      for (Object o : node.destinations) {
-        out.add(o);
-      }
+      hit(node, s);
       return;
     }
     for (int j = i; j < stopAt; j++) {
-      step(node, j, words, n, s, out);
+      step(node, j, words, n, s);
     }
   }
 
   /** Matches from {@code node} with words {@code i..n} left, not letting a {@code #} node absorb more. */
-  private static void step(Node<?> node, int i, int[] words, int n, Scratch s, Collection<Object> out) {
+  private static void step(Node<?> node, int i, int[] words, int n, Scratch s) {
     if (i == n) {
-      Object[] d = node.destinations;
-      for (Object o : d) {
-        out.add(o);
-      }
+      hit(node, s);
     } else {
-      if (node.childCount != 0 && words[i] >= 0) {
-        Node<?> lit = node.child(words[i]);
+      int word = words[i];
+      if ((node.wordBits & (1L << word)) != 0 && word >= 0) {
+        Node<?> lit = node.child(word);
         if (lit != null) {
-          visit(lit, i + 1, words, n, s, out);
+          visit(lit, i + 1, words, n, s);
         }
       }
       if (node.star != null) {
-        visit(node.star, i + 1, words, n, s, out);
+        visit(node.star, i + 1, words, n, s);
       }
     }
     if (node.hashChild != null) {
-      visit(node.hashChild, i, words, n, s, out);
+      visit(node.hashChild, i, words, n, s);
     }
   }
 
@@ -402,7 +512,7 @@ public final class TopicMatcher<D> {
     Node<D> child = node.child(word[0]);
     if (child == null) {
       child = new Node<>(newId(), false, node, w, word[0]);
-      node.putChild(word[0], child);
+      node.putChild(child);
       word[1]++;
     }
     return child;

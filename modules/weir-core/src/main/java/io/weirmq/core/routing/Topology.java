@@ -14,7 +14,6 @@ import io.weirmq.core.routing.TopologyEvent.VhostAdded;
 import io.weirmq.core.routing.TopologyEvent.VhostDeleted;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,6 +51,13 @@ public final class Topology {
   private final HashMap<QueueId, Long> queueIncarnations = new HashMap<>();
   private final ArrayDeque<Integer> freeSerials = new ArrayDeque<>();
   private int nextSerial;
+  /**
+   * Canonical targets by serial, and their queue ids (null for an exchange). Routers report
+   * serials and route turns them into queues through this array, so a lookup reads a dense array
+   * instead of one scattered target object per destination.
+   */
+  private Target[] targetBySerial = new Target[16];
+  private QueueId[] queueBySerial = new QueueId[16];
   private long version;
 
   public Topology() {}
@@ -72,7 +78,7 @@ public final class Topology {
       Destination d = byDestination.get(Target.of(b));
       if (d == null) {
         Target t = Target.of(b);
-        t.serial = owner.newSerial();
+        owner.assignSerial(t);
         d = new Destination(t);
         byDestination.put(t, d);
       }
@@ -135,7 +141,8 @@ public final class Topology {
 
     abstract void remove(Binding b, Target t);
 
-    abstract void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out);
+    /** Appends the serials of the targets a message reaches; a target may repeat. */
+    abstract void matchInto(String routingKey, Map<String, Object> headers, IntList out);
 
     static Router of(ExchangeType type) {
       return switch (type) {
@@ -181,10 +188,10 @@ public final class Topology {
     }
 
     @Override
-    void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out) {
+    void matchInto(String routingKey, Map<String, Object> headers, IntList out) {
       Counted c = byKey.get(routingKey);
       if (c != null) {
-        out.addAll(c.counts.keySet());
+        c.counts.keySet().forEach(t -> out.add(t.serial));
       }
     }
   }
@@ -203,13 +210,14 @@ public final class Topology {
     }
 
     @Override
-    void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out) {
-      out.addAll(all.counts.keySet());
+    void matchInto(String routingKey, Map<String, Object> headers, IntList out) {
+      all.counts.keySet().forEach(t -> out.add(t.serial));
     }
   }
 
   private static final class TopicRouter extends Router {
-    final TopicMatcher<Target> matcher = new TopicMatcher<>();
+    // A target keeps its serial while bound, so the trie can hold serials and route by them.
+    final TopicMatcher<Target> matcher = new TopicMatcher<>(t -> t.serial);
 
     @Override
     void add(Binding b, Target t) {
@@ -222,8 +230,8 @@ public final class Topology {
     }
 
     @Override
-    void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out) {
-      matcher.matchInto(routingKey, out);
+    void matchInto(String routingKey, Map<String, Object> headers, IntList out) {
+      matcher.matchIdsInto(routingKey, out);
     }
   }
 
@@ -243,23 +251,31 @@ public final class Topology {
     }
 
     @Override
-    void matchInto(String routingKey, Map<String, Object> headers, Collection<Target> out) {
+    void matchInto(String routingKey, Map<String, Object> headers, IntList out) {
       for (Entry e : entries.values()) {
         if (e.matcher.matches(headers)) {
-          out.add(e.target);
+          out.add(e.target.serial);
         }
       }
     }
   }
 
-  private int newSerial() {
+  private void assignSerial(Target t) {
     Integer free = freeSerials.poll();
-    return free != null ? free : nextSerial++;
+    t.serial = free != null ? free : nextSerial++;
+    if (t.serial >= targetBySerial.length) {
+      targetBySerial = java.util.Arrays.copyOf(targetBySerial, Math.max(16, t.serial * 2));
+      queueBySerial = java.util.Arrays.copyOf(queueBySerial, targetBySerial.length);
+    }
+    targetBySerial[t.serial] = t;
+    queueBySerial[t.serial] = t.queue;
   }
 
   private void freeSerial(Target t) {
     if (t.serial >= 0) {
       freeSerials.push(t.serial);
+      targetBySerial[t.serial] = null;
+      queueBySerial[t.serial] = null;
       t.serial = -1;
     }
   }
@@ -268,6 +284,13 @@ public final class Topology {
   private static final class RouteScratch {
     int[] stamp = new int[256];
     int generation;
+    /**
+     * Serials a lookup collects before deduplication, reused so a lookup neither allocates nor
+     * grows a list; route never re-enters itself on one thread, and clears it when it starts.
+     */
+    final IntList serials = new IntList();
+    /** The distinct queue serials reached so far, so the result array is allocated once at its size. */
+    final IntList queueSerials = new IntList();
   }
 
   private static final ThreadLocal<RouteScratch> ROUTE_SCRATCH = ThreadLocal.withInitial(RouteScratch::new);
@@ -700,13 +723,14 @@ public final class Topology {
     if (d == null) {
       return;
     }
-    freeSerial(d.target);
     for (Binding b : d.bindings) {
       Exchange source = v.exchanges.get(b.source());
       if (source != null && source.bindings.remove(b)) {
         source.router.remove(b, t);
       }
     }
+    // Only now: routers read the serial while they still hold the target.
+    freeSerial(d.target);
   }
 
   // ---------------------------------------------------------------- route
@@ -737,11 +761,12 @@ public final class Topology {
       return q == null ? RouteResult.UNROUTED : new RouteResult(Set.of(q.id()));
     }
     Map<String, Object> h = headers == null ? Map.of() : headers;
-    // Targets may repeat (several patterns, one destination). Routers hand out one canonical
-    // Target per destination, numbered densely, so a per-thread mark array deduplicates them
-    // without hashing or allocating.
-    ArrayList<Target> targets = new ArrayList<>(32);
+    // Targets may repeat (several patterns, one destination). Routers report each by the dense
+    // serial of its canonical Target, so a per-thread mark array deduplicates them without
+    // hashing or allocating, and the result is one array of exactly the queues reached.
     RouteScratch reached = ROUTE_SCRATCH.get();
+    IntList targets = reached.serials;
+    targets.clear();
     if (reached.stamp.length < nextSerial) {
       reached.stamp = new int[Math.max(nextSerial, reached.stamp.length * 2)];
       reached.generation = 0;
@@ -752,14 +777,15 @@ public final class Topology {
     }
     int generation = reached.generation;
     int[] stamp = reached.stamp;
-    ArrayList<QueueId> queues = null;
+    IntList queues = reached.queueSerials;
+    queues.clear();
     ArrayDeque<Exchange> work = null;
     Set<String> seen = null;
     Exchange x = first;
     while (x != null) {
-      int from = targets.size();
+      int from = targets.size;
       x.router.matchInto(routingKey, h, targets);
-      int to = targets.size();
+      int to = targets.size;
       String alternate;
       if (from == to && (alternate = x.definition.alternateExchange()) != null) {
         Exchange ae = v.exchanges.get(alternate);
@@ -773,15 +799,17 @@ public final class Topology {
           }
         }
       }
+      int[] serials = targets.items;
       for (int i = from; i < to; i++) {
-        Target t = targets.get(i);
-        if (stamp[t.serial] == generation) {
+        int serial = serials[i];
+        if (stamp[serial] == generation) {
           continue;
         }
-        stamp[t.serial] = generation;
-        if (t.queue != null) {
-          (queues == null ? queues = new ArrayList<>(to - from) : queues).add(t.queue);
+        stamp[serial] = generation;
+        if (queueBySerial[serial] != null) {
+          queues.add(serial);
         } else {
+          Target t = targetBySerial[serial];
           if (seen == null) {
             seen = new HashSet<>();
             seen.add(exchange);
@@ -794,7 +822,14 @@ public final class Topology {
       }
       x = work == null ? null : work.poll();
     }
-    return queues == null ? RouteResult.UNROUTED : RouteResult.adoptDistinct(queues);
+    if (queues.size == 0) {
+      return RouteResult.UNROUTED;
+    }
+    QueueId[] result = new QueueId[queues.size];
+    for (int i = 0; i < result.length; i++) {
+      result[i] = queueBySerial[queues.items[i]];
+    }
+    return RouteResult.adoptDistinct(result);
   }
 
   // ---------------------------------------------------------------- snapshots

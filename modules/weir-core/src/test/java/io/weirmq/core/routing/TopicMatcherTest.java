@@ -117,6 +117,70 @@ class TopicMatcherTest {
     assertThat(m.size()).isZero();
   }
 
+  /**
+   * Hundreds of distinct words, so nodes get many children (child tables that grow, word bits
+   * that collide mod 64, word and node ids freed and reused), then half the bindings removed:
+   * every lookup must agree with the reference and with a matcher built from the survivors.
+   */
+  @Test
+  void manyWordsAndChildrenSurviveGrowthCollisionsAndRemoval() {
+    java.util.Random random = new java.util.Random(7);
+    String[] vocabulary = new String[300];
+    for (int i = 0; i < vocabulary.length; i++) {
+      vocabulary[i] = "w" + i;
+    }
+    List<String[]> live = new ArrayList<>();
+    TopicMatcher<Integer> m = new TopicMatcher<>();
+    for (int i = 0; i < 3000; i++) {
+      String[] binding = {randomPattern(random, vocabulary), String.valueOf(random.nextInt(50))};
+      m.add(binding[0], Integer.valueOf(binding[1]));
+      live.add(binding);
+    }
+    for (int round = 0; round < 2; round++) {
+      java.util.Collections.shuffle(live, random);
+      for (String[] b : new ArrayList<>(live.subList(0, live.size() / 2))) {
+        assertThat(m.remove(b[0], Integer.valueOf(b[1]))).isTrue();
+        live.remove(b);
+      }
+      for (int i = 0; i < 500; i++) {
+        String[] binding = {randomPattern(random, vocabulary), String.valueOf(random.nextInt(50))};
+        m.add(binding[0], Integer.valueOf(binding[1]));
+        live.add(binding);
+      }
+    }
+    TopicMatcher<Integer> rebuilt = new TopicMatcher<>();
+    live.forEach(b -> rebuilt.add(b[0], Integer.valueOf(b[1])));
+    assertThat(m.size()).isEqualTo(live.size());
+    for (int i = 0; i < 3000; i++) {
+      int n = random.nextInt(5);
+      List<String> key = new ArrayList<>();
+      for (int w = 0; w < n; w++) {
+        key.add(random.nextInt(20) == 0 ? "unbound" : vocabulary[random.nextInt(w == 0 ? 5 : vocabulary.length)]);
+      }
+      String k = String.join(".", key);
+      Set<Integer> expected = new LinkedHashSet<>();
+      for (String[] b : live) {
+        if (reference(words(b[0]), key)) {
+          expected.add(Integer.valueOf(b[1]));
+        }
+      }
+      assertThat(m.match(k)).as("key '%s'", k).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(m.match(k)).as("key '%s'", k).containsExactlyInAnyOrderElementsOf(rebuilt.match(k));
+    }
+  }
+
+  private static String randomPattern(java.util.Random random, String[] vocabulary) {
+    int n = random.nextInt(4);
+    List<String> words = new ArrayList<>();
+    for (int w = 0; w < n; w++) {
+      int r = random.nextInt(10);
+      // Only a few first words, so the root and its children get many children each.
+      String literal = vocabulary[random.nextInt(w == 0 ? 5 : vocabulary.length)];
+      words.add(r == 0 ? "*" : r == 1 ? "#" : literal);
+    }
+    return String.join(".", words);
+  }
+
   // ---------------------------------------------------------------- properties
 
   /** The reference: RabbitMQ's semantics as plain recursion over word lists. */

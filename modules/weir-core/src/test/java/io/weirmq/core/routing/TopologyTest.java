@@ -151,6 +151,27 @@ class TopologyTest {
   }
 
   @Test
+  void aDeletedDestinationsNumberGoesToTheNextOneAndRoutesOnlyThere() {
+    // Routers report destinations by a reused serial; a stale one would misroute.
+    exchange("t", ExchangeType.TOPIC);
+    exchange("x", ExchangeType.FANOUT);
+    queue("old", "behind");
+    t.applyAll(t.bind(Binding.toQueue(V, "t", "old", "a.*").withArguments(Map.of("n", 1))));
+    t.applyAll(t.bind(Binding.toQueue(V, "t", "old", "a.*").withArguments(Map.of("n", 2))));
+    bindX("t", "x", "a.#");
+    bindQ("x", "behind", "");
+    assertThat(route("t", "a.b")).containsExactly("old", "behind");
+    t.applyAll(t.deleteExchange(new ExchangeId(V, "x"), false));
+    t.applyAll(t.deleteQueue(new QueueId(V, "old")));
+    queue("new");
+    bindQ("t", "new", "#.b");
+    bindQ("amq.fanout", "behind", "");
+    assertThat(route("t", "a.b")).containsExactly("new");
+    assertThat(route("t", "a.c")).isEmpty();
+    assertThat(route("amq.fanout", "z")).containsExactly("behind");
+  }
+
+  @Test
   void headersExchangeMatchesAllByDefaultAndAnyOnRequest() {
     queue("all", "any");
     bindQ("amq.headers", "all", args("format", "pdf", "type", "report"));
