@@ -1,11 +1,14 @@
 package io.weirmq.server;
 
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.weirmq.http.WeirHttpServer;
 import io.weirmq.node.WeirNode;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +28,13 @@ public final class WeirServer {
   public static void main(String[] args) throws Exception {
     Config config = ConfigFactory.load();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
-    system.getWhenTerminated().thenRun(() -> log.info("WeirMQ node stopped"));
+    // Logged from the last shutdown phase, not from whenTerminated: on SIGTERM the JVM may halt
+    // before a callback on termination runs, and the line operators look for would be lost.
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "weir-log-stopped",
+        () -> {
+          log.info("WeirMQ node stopped: left the cluster, journal closed next");
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
     try {
       long timeout = config.getDuration("weir.startup-timeout").toMillis();
       // The HTTP port opens only once the node can serve it; it unbinds in CoordinatedShutdown.
