@@ -159,8 +159,12 @@ class WsProtocolTest {
   }
 
   static void awaitCount(String queue, long expected) {
+    awaitCount(api, queue, expected);
+  }
+
+  static void awaitCount(HttpTestServer server, String queue, long expected) {
     long deadline = System.nanoTime() + WsTestClient.WAIT.toNanos();
-    while (messages(queue) != expected) {
+    while (server.get("/api/queues/%2F/" + queue).json().get("messages").asLong() != expected) {
       assertThat(System.nanoTime()).as("queue %s reaching %d messages", queue, expected).isLessThan(deadline);
       java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // polling the REST API, not waiting blind
     }
