@@ -4,7 +4,10 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import io.weirmq.node.Broker;
 
-/** The whole HTTP API: each resource's routes under {@code /api}, sealed so every error is JSON. */
+/**
+ * The whole HTTP API: each resource's routes under {@code /api} and the WebSocket protocol on
+ * {@code /ws}, sealed so every error is JSON.
+ */
 public final class ApiRoutes extends ApiDirectives {
 
   private final ApiErrors errors;
@@ -24,8 +27,10 @@ public final class ApiRoutes extends ApiDirectives {
         pathPrefix("exchanges", () -> new ExchangeRoutes(broker, json, settings, messages).route()),
         pathPrefix("queues", () -> new QueueRoutes(broker, json, settings, messages).route()),
         pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings).route())));
+    Route ws = path("ws", () -> new WebSocketRoutes(broker, json, settings,
+        WebSocketSettings.from(broker.system().settings().config())).route());
     return withRequestTimeoutResponse(request -> errors.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
             "request: not answered within weir.http.request-timeout (" + settings.requestTimeout().toSeconds() + " s)"),
-        () -> api.seal(errors.rejectionHandler(), errors.exceptionHandler()));
+        () -> concat(api, ws).seal(errors.rejectionHandler(), errors.exceptionHandler()));
   }
 }

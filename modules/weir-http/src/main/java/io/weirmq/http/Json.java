@@ -35,6 +35,11 @@ final class Json {
     this.mapper = mapper;
   }
 
+  /** The mapper itself, for the WebSocket protocol's frames (same strictness as request bodies). */
+  ObjectMapper mapper() {
+    return mapper;
+  }
+
   static Json of(ActorSystem<?> system) {
     return new Json(JacksonObjectMapperProvider.get(system).getOrCreate(BINDING, Optional.empty()));
   }

@@ -84,7 +84,7 @@ final class MessageRoutes extends ApiDirectives {
     });
   }
 
-  private static Message message(String exchange, Bodies.PublishBody b, String prefix) {
+  static Message message(String exchange, Bodies.PublishBody b, String prefix) {
     if (b.routingKey() == null) {
       throw BrokerException.invalid(prefix + "routing_key", "must be present (use \"\" for an empty key)");
     }
@@ -225,7 +225,7 @@ final class MessageRoutes extends ApiDirectives {
    * else null. Binary bodies often decode as UTF-8 (any run of bytes below 0x80 does), and a string
    * of escaped NULs helps nobody, so those are shown as base64.
    */
-  private static String utf8(byte[] bytes) {
+  static String utf8(byte[] bytes) {
     String text;
     try {
       text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -243,7 +243,7 @@ final class MessageRoutes extends ApiDirectives {
   }
 
   /** The properties that are set, as the management API shows them (absent ones left out). */
-  private static Map<String, Object> properties(MessageProperties p) {
+  static Map<String, Object> properties(MessageProperties p) {
     Map<String, Object> v = new LinkedHashMap<>();
     putIfSet(v, "content_type", p.contentType());
     putIfSet(v, "content_encoding", p.contentEncoding());

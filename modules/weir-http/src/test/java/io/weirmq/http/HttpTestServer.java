@@ -35,7 +35,13 @@ final class HttpTestServer implements AutoCloseable {
   }
 
   static HttpTestServer start(Path dataDir) {
-    TestNodes.Node node = TestNodes.start(ConfigFactory.parseString("weir.http.max-message-bytes = " + MAX_BODY_BYTES)
+    return start(dataDir, "");
+  }
+
+  /** With {@code extraConfig} (HOCON) over the test defaults, such as a short WebSocket heartbeat. */
+  static HttpTestServer start(Path dataDir, String extraConfig) {
+    TestNodes.Node node = TestNodes.start(ConfigFactory.parseString(extraConfig)
+        .withFallback(ConfigFactory.parseString("weir.http.max-message-bytes = " + MAX_BODY_BYTES))
         .withFallback(TestNodes.config(dataDir)));
     try {
       HttpSettings settings = HttpSettings.from(node.system().settings().config()).withPort(0);

@@ -1,0 +1,126 @@
+package io.weirmq.http;
+
+import akka.NotUsed;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Props;
+import akka.http.javadsl.model.ws.Message;
+import akka.http.javadsl.model.ws.TextMessage;
+import akka.http.javadsl.server.Route;
+import akka.stream.CompletionStrategy;
+import akka.stream.Materializer;
+import akka.stream.javadsl.Flow;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import akka.stream.typed.javadsl.ActorSink;
+import akka.stream.typed.javadsl.ActorSource;
+import akka.util.ByteString;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.http.WsConnection.Incoming;
+import io.weirmq.http.WsConnection.Outgoing;
+import io.weirmq.node.Broker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code GET /ws}: upgrades to the AMQP-like WebSocket protocol. Each socket gets a
+ * {@link WsConnection} actor; its frames reach the actor one at a time (the next is read only once
+ * the actor acknowledges, which is how it pushes back) and the actor's frames reach the socket one at
+ * a time (it sends the next when the socket took the last).
+ */
+final class WebSocketRoutes extends ApiDirectives {
+
+  private final WebSocketSettings wsSettings;
+
+  WebSocketRoutes(Broker broker, Json json, HttpSettings settings, WebSocketSettings wsSettings) {
+    super(broker, json, settings);
+    this.wsSettings = wsSettings;
+  }
+
+  Route route() {
+    return get(() -> parameterOptional("vhost", vhostParam -> parameterOptional("heartbeat", heartbeatParam -> {
+      String vhost = existingVhost(vhostParam.orElse("/"));
+      WebSocketSettings connectionSettings = wsSettings.withHeartbeatAtMost(heartbeat(heartbeatParam));
+      return handleWebSocketMessages(connection(vhost, connectionSettings));
+    })));
+  }
+
+  private static Duration heartbeat(Optional<String> seconds) {
+    if (seconds.isEmpty()) {
+      return Duration.ZERO;
+    }
+    try {
+      double s = Double.parseDouble(seconds.get());
+      if (s < 0 || Double.isNaN(s) || Double.isInfinite(s)) {
+        throw new NumberFormatException();
+      }
+      return Duration.ofMillis((long) (s * 1000));
+    } catch (NumberFormatException e) {
+      throw BrokerException.invalid("heartbeat", "must be a number of seconds, got \"" + seconds.get() + "\"");
+    }
+  }
+
+  /** The socket's flow; the actor is made when the socket opens, so a refused upgrade leaves none behind. */
+  private Flow<Message, Message, ?> connection(String vhost, WebSocketSettings s) {
+    return Flow.fromMaterializer((mat, attributes) -> {
+      String id = "ws-" + UUID.randomUUID();
+      ActorRef<WsConnection.Command> actor = broker.system().systemActorOf(
+          WsConnection.create(broker, json.mapper(), s, vhost, id), "weir-" + id, Props.empty());
+
+      Sink<Message, NotUsed> in = Flow.<Message>create()
+          .mapAsync(1, m -> strict(m, s, mat))
+          .to(ActorSink.actorRefWithBackpressure(actor, WsConnection.Received::new, WsConnection.IncomingStarted::new,
+              WsConnection.StreamAck.INSTANCE, new WsConnection.IncomingEnded(null), WsConnection.IncomingEnded::new));
+
+      Source<Message, NotUsed> out = ActorSource.<Outgoing, WsConnection.Command>actorRefWithBackpressure(actor,
+              WsConnection.OutgoingReady.INSTANCE,
+              o -> o instanceof Outgoing.End ? Optional.of(CompletionStrategy.draining()) : Optional.empty(),
+              o -> Optional.empty())
+          .mapMaterializedValue(ref -> {
+            actor.tell(new WsConnection.OutgoingAttached(ref));
+            return NotUsed.getInstance();
+          })
+          .map(o -> (Message) TextMessage.create(((Outgoing.Frame) o).text()));
+
+      // Coupled: when either side ends, so does the other, and the actor hears of it once.
+      return Flow.fromSinkAndSourceCoupled(in, out);
+    });
+  }
+
+  /**
+   * A whole text frame, however the client fragmented it, up to weir.http.max-message-bytes; beyond
+   * that (or for a binary frame) the actor hears why and closes the connection.
+   */
+  private static CompletionStage<Incoming> strict(Message m, WebSocketSettings s, Materializer mat) {
+    if (!m.isText()) {
+      // Drain it so the socket can go on to the close.
+      return m.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), mat)
+          .thenApply(done -> (Incoming) new Incoming.Binary());
+    }
+    TextMessage t = m.asTextMessage();
+    if (t.isStrict()) {
+      String text = t.getStrictText();
+      return CompletableFuture.completedFuture(utf8Length(text) > s.maxMessageBytes()
+          ? new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(text));
+    }
+    long[] size = {0};
+    StringBuilder sb = new StringBuilder();
+    return t.getStreamedText()
+        .completionTimeout(s.messageTimeout())
+        .runForeach(part -> {
+          size[0] += utf8Length(part);
+          if (size[0] <= s.maxMessageBytes()) {
+            sb.append(part);
+          }
+        }, mat)
+        .thenApply(done -> size[0] > s.maxMessageBytes()
+            ? (Incoming) new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(sb.toString()));
+  }
+
+  private static long utf8Length(String s) {
+    return ByteString.fromString(s, StandardCharsets.UTF_8).size();
+  }
+}

@@ -1,0 +1,29 @@
+package io.weirmq.http;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * The WebSocket protocol's settings, from {@code weir.http.websocket} (see reference.conf).
+ *
+ * @param heartbeat how often the server sends a heartbeat; two silent intervals close a connection
+ * @param outgoingBuffer frames that may wait for a slow client before the connection is closed
+ * @param maxUnconfirmed publishes awaiting confirms before the server stops reading a connection
+ * @param messageTimeout how long a fragmented text frame may take to arrive
+ * @param maxMessageBytes the largest frame accepted (weir.http.max-message-bytes)
+ */
+public record WebSocketSettings(Duration heartbeat, int outgoingBuffer, int maxUnconfirmed, Duration messageTimeout,
+    long maxMessageBytes) {
+
+  public static WebSocketSettings from(Config config) {
+    Config c = config.getConfig("weir.http.websocket");
+    return new WebSocketSettings(c.getDuration("heartbeat"), c.getInt("outgoing-buffer"), c.getInt("max-unconfirmed"),
+        c.getDuration("message-timeout"), config.getBytes("weir.http.max-message-bytes"));
+  }
+
+  /** The interval a client asked for, if shorter than ours: either side may want to notice a dead peer sooner. */
+  public WebSocketSettings withHeartbeatAtMost(Duration requested) {
+    return requested.isZero() || requested.isNegative() || requested.compareTo(heartbeat) >= 0 ? this
+        : new WebSocketSettings(requested, outgoingBuffer, maxUnconfirmed, messageTimeout, maxMessageBytes);
+  }
+}

@@ -1,0 +1,729 @@
+package io.weirmq.http;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weirmq.core.message.Message;
+import io.weirmq.core.model.BrokerException;
+import io.weirmq.core.model.ExchangeId;
+import io.weirmq.core.model.Names;
+import io.weirmq.core.model.QueueId;
+import io.weirmq.core.routing.Binding;
+import io.weirmq.core.routing.DestinationKind;
+import io.weirmq.core.routing.ExchangeDefinition;
+import io.weirmq.core.routing.ExchangeType;
+import io.weirmq.core.routing.QueueDefinition;
+import io.weirmq.node.Broker;
+import io.weirmq.node.Envelope;
+import io.weirmq.node.PublishOutcome;
+import io.weirmq.node.channel.BrokerChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One WebSocket client connection, as an AMQP 0-9-1 connection: its channels, publisher confirms,
+ * consumers, heartbeats and flow control all live in this actor. {@link WebSocketRoutes} wires the
+ * socket's incoming frames to it (one at a time, acknowledged) and its outgoing frames to the socket.
+ *
+ * <p>When the socket ends, however it ends, the actor closes its channels (their unacked deliveries
+ * return to their queues, flagged redelivered) and tells the broker the connection closed (its
+ * exclusive queues are deleted).
+ */
+final class WsConnection extends AbstractBehavior<WsConnection.Command> {
+
+  // ------------------------------------------------------------------ protocol of the actor
+
+  /** Local messages only: they carry stream actor refs and closures. */
+  sealed interface Command {}
+
+  /** The incoming side is ready; {@code ackTo} wants {@link StreamAck} for each frame. */
+  record IncomingStarted(ActorRef<StreamAck> ackTo) implements Command {}
+
+  record Received(ActorRef<StreamAck> ackTo, Incoming frame) implements Command {}
+
+  /** The socket's incoming side ended; {@code failure} is null when the client closed it cleanly. */
+  record IncomingEnded(Throwable failure) implements Command {}
+
+  /** The outgoing side materialized: frames go to {@code out}, one per {@link OutgoingReady}. */
+  record OutgoingAttached(ActorRef<Outgoing> out) implements Command {}
+
+  enum OutgoingReady implements Command { INSTANCE }
+
+  enum Tick implements Command { INSTANCE }
+
+  enum StopNow implements Command { INSTANCE }
+
+  record Delivered(WsChannel channel, Envelope envelope) implements Command {}
+
+  record ConsumerCancelled(WsChannel channel, String consumerTag) implements Command {}
+
+  /** A future's result, handled on the actor. */
+  record OnActor(Runnable action) implements Command {}
+
+  enum StreamAck { INSTANCE }
+
+  /** What the socket's incoming side hands over: a whole text frame, or why it could not. */
+  sealed interface Incoming {
+    record Text(String text) implements Incoming {}
+
+    record TooLarge(long limit) implements Incoming {}
+
+    record Binary() implements Incoming {}
+  }
+
+  /** What goes to the socket: a text frame, or the end of the connection. */
+  sealed interface Outgoing {
+    record Frame(String text) implements Outgoing {}
+
+    record End() implements Outgoing {}
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /** One open channel: the broker channel and its publisher-confirm numbering. */
+  static final class WsChannel {
+    final int number;
+    final BrokerChannel channel;
+    boolean confirms;
+    long nextPublishSeq = 1;
+    int pendingConsumes;
+    final Set<String> consumers = new HashSet<>();
+    /** Deliveries that overtook their consume-ok: AMQP clients expect the ok first. */
+    final List<Envelope> early = new ArrayList<>();
+
+    WsChannel(int number, BrokerChannel channel) {
+      this.number = number;
+      this.channel = channel;
+    }
+  }
+
+  static final int CONNECTION_FORCED = 320;
+  static final int RESOURCE_ERROR = 506;
+  static final int INTERNAL_ERROR = 541;
+  static final int REPLY_SUCCESS = 200;
+  static final int NO_ROUTE = 312;
+
+  private final Broker broker;
+  private final ObjectMapper mapper;
+  private final WebSocketSettings settings;
+  private final String vhost;
+  private final String connectionId;
+  private final Map<Integer, WsChannel> channels = new HashMap<>();
+  private final ArrayDeque<String> outbox = new ArrayDeque<>();
+  private ActorRef<Outgoing> out;
+  private boolean outReady;
+  /** The incoming side's ack, held back while the client must wait (flow control). */
+  private ActorRef<StreamAck> heldAck;
+  private int unconfirmed;
+  private long lastReceived;
+  private long lastSent;
+  private boolean closing;
+  private boolean cleanedUp;
+
+  static Behavior<Command> create(Broker broker, ObjectMapper mapper, WebSocketSettings settings, String vhost,
+      String connectionId) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new WsConnection(ctx, timers, broker, mapper, settings, vhost, connectionId)));
+  }
+
+  private WsConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Broker broker,
+      ObjectMapper mapper, WebSocketSettings settings, String vhost, String connectionId) {
+    super(context);
+    this.broker = broker;
+    this.mapper = mapper;
+    this.settings = settings;
+    this.vhost = vhost;
+    this.connectionId = connectionId;
+    this.lastReceived = System.nanoTime();
+    this.lastSent = lastReceived;
+    // Checking at a quarter interval closes a silent client within 2 to 2.25 intervals.
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.heartbeat().dividedBy(4));
+    Map<String, Object> start = frame("connection.start", null, 0);
+    start.put("connection_id", connectionId);
+    start.put("vhost", vhost);
+    start.put("heartbeat_ms", settings.heartbeat().toMillis());
+    start.put("max_message_bytes", settings.maxMessageBytes());
+    send(start);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(IncomingStarted.class, m -> {
+          ack(m.ackTo());
+          return this;
+        })
+        .onMessage(Received.class, this::onReceived)
+        .onMessage(IncomingEnded.class, this::onIncomingEnded)
+        .onMessage(OutgoingAttached.class, m -> {
+          out = m.out();
+          outReady = true;
+          flush();
+          return this;
+        })
+        .onMessage(OutgoingReady.class, m -> {
+          outReady = true;
+          flush();
+          return this;
+        })
+        .onMessage(Tick.class, m -> onTick())
+        .onMessage(Delivered.class, m -> {
+          onDelivered(m.channel(), m.envelope());
+          return this;
+        })
+        .onMessage(ConsumerCancelled.class, m -> {
+          if (channels.get(m.channel().number) == m.channel() && m.channel().consumers.remove(m.consumerTag())) {
+            Map<String, Object> f = frame("basic.cancel", null, m.channel().number);
+            f.put("consumer_tag", m.consumerTag());
+            send(f);
+          }
+          return this;
+        })
+        .onMessage(OnActor.class, m -> {
+          if (!cleanedUp) {
+            m.action().run();
+          }
+          return this;
+        })
+        .onMessage(StopNow.class, m -> Behaviors.stopped())
+        .onSignal(akka.actor.typed.PostStop.class, s -> {
+          cleanUp();
+          return this;
+        })
+        .build();
+  }
+
+  // ------------------------------------------------------------------ the socket
+
+  private Behavior<Command> onReceived(Received m) {
+    lastReceived = System.nanoTime();
+    if (closing) {
+      ack(m.ackTo()); // drain whatever the client still sends until the socket closes
+      return this;
+    }
+    try {
+      if (m.frame() instanceof Incoming.Text t) {
+        handle(WsFrame.parse(mapper, t.text()));
+      } else if (m.frame() instanceof Incoming.TooLarge t) {
+        throw new WsFrame.Violation(WsFrame.SYNTAX_ERROR,
+            "frame: larger than the limit of " + t.limit() + " bytes (weir.http.max-message-bytes)");
+      } else {
+        throw new WsFrame.Violation(WsFrame.SYNTAX_ERROR, "frame: binary frames are not supported, send JSON text");
+      }
+    } catch (WsFrame.Violation v) {
+      closeConnection(v.code, v.getMessage());
+    }
+    ack(m.ackTo());
+    return this;
+  }
+
+  private Behavior<Command> onIncomingEnded(IncomingEnded m) {
+    if (m.failure() != null && !closing) {
+      getContext().getLog().debug("WebSocket connection {} failed: {}", connectionId, m.failure().toString());
+    }
+    cleanUp();
+    end();
+    return Behaviors.stopped();
+  }
+
+  /** Acknowledges an incoming frame unless the client must wait: too many frames queued for it, or unconfirmed. */
+  private void ack(ActorRef<StreamAck> ackTo) {
+    if (outbox.size() >= settings.outgoingBuffer() / 2 || unconfirmed >= settings.maxUnconfirmed()) {
+      heldAck = ackTo;
+    } else {
+      ackTo.tell(StreamAck.INSTANCE);
+    }
+  }
+
+  private void resumeIfHeld() {
+    if (heldAck != null) {
+      ActorRef<StreamAck> a = heldAck;
+      heldAck = null;
+      ack(a);
+    }
+  }
+
+  private void send(Map<String, Object> frame) {
+    if (closing) {
+      return;
+    }
+    if (outbox.size() >= settings.outgoingBuffer()) {
+      // The client reads slower than it is sent to. Dropping frames would lose confirms or
+      // deliveries silently; closing returns unacked deliveries to their queues instead.
+      outbox.clear();
+      closeConnection(RESOURCE_ERROR, "client too slow: more than " + settings.outgoingBuffer()
+          + " frames waiting (weir.http.websocket.outgoing-buffer)");
+      return;
+    }
+    enqueue(frame);
+  }
+
+  private void enqueue(Map<String, Object> frame) {
+    try {
+      outbox.add(mapper.writeValueAsString(frame));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot render a frame as JSON", e);
+    }
+    flush();
+  }
+
+  private void flush() {
+    if (out != null && outReady && !outbox.isEmpty()) {
+      outReady = false;
+      lastSent = System.nanoTime();
+      out.tell(new Outgoing.Frame(outbox.poll()));
+      if (outbox.isEmpty() && closing) {
+        out.tell(new Outgoing.End());
+      }
+    }
+    resumeIfHeld();
+  }
+
+  /** Completes the outgoing side once everything queued is written. */
+  private void end() {
+    closing = true;
+    if (out != null && outbox.isEmpty()) {
+      out.tell(new Outgoing.End());
+    }
+  }
+
+  private Behavior<Command> onTick() {
+    long now = System.nanoTime();
+    long interval = settings.heartbeat().toNanos();
+    // A client we hold back cannot be heard; its silence is ours.
+    if (heldAck != null) {
+      lastReceived = now;
+    }
+    if (!closing && now - lastReceived >= 2 * interval) {
+      closeConnection(CONNECTION_FORCED, "missed heartbeats: nothing received for "
+          + Duration.ofNanos(now - lastReceived).toMillis() + " ms (heartbeat " + settings.heartbeat().toMillis()
+          + " ms)");
+    } else if (!closing && now - lastSent >= interval - interval / 4) {
+      send(frame("heartbeat", null, 0));
+    }
+    return this;
+  }
+
+  /**
+   * Says why in a connection.close frame, then ends the socket. (Akka HTTP does not let a server
+   * choose the WebSocket close code, so the reason travels as the last text frame, as AMQP's
+   * connection.close does.) Channels and exclusive queues are released at once.
+   */
+  private void closeConnection(int code, String reason) {
+    if (closing) {
+      return;
+    }
+    Map<String, Object> f = frame("connection.close", null, 0);
+    f.put("code", code);
+    f.put("reason", reason);
+    enqueue(f);
+    if (code != REPLY_SUCCESS) {
+      getContext().getLog().info("Closing WebSocket connection {}: {} {}", connectionId, code, reason);
+    }
+    cleanUp();
+    end();
+    // A client that never reads its close frame must not keep the actor alive.
+    getContext().scheduleOnce(settings.messageTimeout(), getContext().getSelf(), StopNow.INSTANCE);
+  }
+
+  private void cleanUp() {
+    if (cleanedUp) {
+      return;
+    }
+    cleanedUp = true;
+    channels.values().forEach(c -> c.channel.closeAsync());
+    channels.clear();
+    org.slf4j.Logger log = getContext().getLog();
+    broker.connectionClosed(connectionId).whenComplete((n, failure) -> {
+      if (failure != null) {
+        log.warn("Could not delete the exclusive queues of {}: {}", connectionId,
+            failure.toString());
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ frames
+
+  private void handle(WsFrame f) {
+    switch (f.method) {
+      case "heartbeat" -> f.only();
+      case "connection.close" -> {
+        f.only("code", "reason");
+        send(frame("connection.close-ok", f.id(), 0));
+        cleanUp();
+        end();
+      }
+      case "channel.open" -> channelOpen(f.only());
+      case "channel.close" -> {
+        f.only("code", "reason");
+        WsChannel ch = channel(f);
+        channels.remove(ch.number);
+        later(ch.channel.closeAsync(), f, done -> send(frame("channel.close-ok", f.id(), ch.number)));
+      }
+      case "confirm.select" -> {
+        WsChannel ch = channel(f.only());
+        ch.confirms = true;
+        send(frame("confirm.select-ok", f.id(), ch.number));
+      }
+      case "basic.qos" -> {
+        WsChannel ch = channel(f.only("prefetch_count"));
+        long prefetch = f.number("prefetch_count", 0);
+        later(ch.channel.basicQos((int) Math.max(-1, Math.min(prefetch, Integer.MAX_VALUE))), f,
+            done -> send(frame("basic.qos-ok", f.id(), ch.number)));
+      }
+      case "exchange.declare" -> exchangeDeclare(f);
+      case "exchange.delete" -> {
+        WsChannel ch = channel(f.only("name", "if_unused"));
+        ExchangeId id = new ExchangeId(vhost, Names.exchange("name", f.text("name")));
+        later(broker.deleteExchange(id, f.bool("if_unused", false)), f,
+            v -> send(frame("exchange.delete-ok", f.id(), ch.number)));
+      }
+      case "queue.declare" -> queueDeclare(f);
+      case "queue.delete" -> {
+        WsChannel ch = channel(f.only("name", "if_unused", "if_empty"));
+        later(broker.deleteQueue(queue(f.text("name")), f.bool("if_unused", false), f.bool("if_empty", false)), f,
+            n -> send(with(frame("queue.delete-ok", f.id(), ch.number), "message_count", n)));
+      }
+      case "queue.purge" -> {
+        WsChannel ch = channel(f.only("name"));
+        later(broker.purgeQueue(queue(f.text("name"))), f,
+            n -> send(with(frame("queue.purge-ok", f.id(), ch.number), "message_count", n)));
+      }
+      case "queue.bind", "queue.unbind" -> bind(f, DestinationKind.QUEUE, "queue");
+      case "exchange.bind", "exchange.unbind" -> bind(f, DestinationKind.EXCHANGE, "destination");
+      case "basic.publish" -> publish(f);
+      case "basic.consume" -> consume(f);
+      case "basic.cancel" -> {
+        WsChannel ch = channel(f.only("consumer_tag"));
+        String tag = f.text("consumer_tag");
+        ch.consumers.remove(tag);
+        later(ch.channel.basicCancel(tag), f,
+            done -> send(with(frame("basic.cancel-ok", f.id(), ch.number), "consumer_tag", tag)));
+      }
+      case "basic.get" -> get(f);
+      case "basic.ack" -> {
+        WsChannel ch = channel(f.only("delivery_tag", "multiple"));
+        settled(ch.channel.basicAck(f.number("delivery_tag", 0), f.bool("multiple", false)));
+      }
+      case "basic.nack" -> {
+        WsChannel ch = channel(f.only("delivery_tag", "multiple", "requeue"));
+        settled(ch.channel.basicNack(f.number("delivery_tag", 0), f.bool("multiple", false), f.bool("requeue", true)));
+      }
+      case "basic.reject" -> {
+        WsChannel ch = channel(f.only("delivery_tag", "requeue"));
+        settled(ch.channel.basicReject(f.number("delivery_tag", 0), f.bool("requeue", true)));
+      }
+      default -> throw new WsFrame.Violation(WsFrame.COMMAND_INVALID, "method: unknown method \"" + f.method + "\"");
+    }
+  }
+
+  private void channelOpen(WsFrame f) {
+    int number = f.channel();
+    if (channels.containsKey(number)) {
+      throw new WsFrame.Violation(WsFrame.CHANNEL_ERROR, "channel: " + number + " is already open");
+    }
+    channels.put(number, new WsChannel(number, broker.openChannel(connectionId)));
+    send(frame("channel.open-ok", f.id(), number));
+  }
+
+  private WsChannel channel(WsFrame f) {
+    int number = f.channel();
+    WsChannel ch = channels.get(number);
+    if (ch == null) {
+      throw new WsFrame.Violation(WsFrame.CHANNEL_ERROR, "channel: " + number + " is not open");
+    }
+    return ch;
+  }
+
+  private QueueId queue(String name) {
+    return new QueueId(vhost, Names.queue("name", name));
+  }
+
+  private void exchangeDeclare(WsFrame f) {
+    WsChannel ch = channel(f);
+    String name = f.text("name");
+    Bodies.ExchangeBody b = f.as(mapper, Bodies.ExchangeBody.class, "name");
+    tryLater(f, () -> {
+      ExchangeDefinition definition = new ExchangeDefinition(new ExchangeId(vhost, Names.exchange("name", name)),
+          ExchangeType.parse("type", b.type()), orDefault(b.durable(), true), orDefault(b.autoDelete(), false),
+          orDefault(b.internal(), false), b.arguments());
+      later(broker.declareExchange(definition), f, v -> send(frame("exchange.declare-ok", f.id(), ch.number)));
+    });
+  }
+
+  private void queueDeclare(WsFrame f) {
+    WsChannel ch = channel(f);
+    String requested = f.text("name", "");
+    boolean exclusive = f.bool("exclusive", false);
+    Bodies.QueueBody b = f.as(mapper, Bodies.QueueBody.class, "name", "exclusive");
+    // An empty name asks the server to choose one, as in AMQP.
+    String name = requested.isEmpty() ? "weir.gen-" + UUID.randomUUID() : requested;
+    tryLater(f, () -> {
+      QueueDefinition definition = new QueueDefinition(queue(name), orDefault(b.durable(), true), exclusive,
+          orDefault(b.autoDelete(), false), b.arguments(), exclusive ? connectionId : null);
+      later(broker.declareQueue(definition), f, ok -> {
+        Map<String, Object> r = frame("queue.declare-ok", f.id(), ch.number);
+        r.put("name", ok.queue());
+        r.put("message_count", ok.messageCount());
+        r.put("consumer_count", ok.consumerCount());
+        send(r);
+      });
+    });
+  }
+
+  private void bind(WsFrame f, DestinationKind kind, String destinationField) {
+    WsChannel ch = channel(f.only(destinationField, kind == DestinationKind.QUEUE ? "exchange" : "source",
+        "routing_key", "arguments"));
+    boolean unbind = f.method.endsWith(".unbind");
+    String source = f.text(kind == DestinationKind.QUEUE ? "exchange" : "source");
+    String destination = f.text(destinationField);
+    String routingKey = f.text("routing_key", "");
+    Map<String, Object> arguments = f.arguments(mapper);
+    tryLater(f, () -> {
+      Binding binding = new Binding(vhost, source, kind, destination, routingKey, arguments);
+      later(unbind ? broker.unbind(binding) : broker.bind(binding), f,
+          v -> send(frame(f.method + "-ok", f.id(), ch.number)));
+    });
+  }
+
+  // ------------------------------------------------------------------ publish and confirms
+
+  private void publish(WsFrame f) {
+    WsChannel ch = channel(f);
+    String exchange = f.text("exchange", "");
+    boolean mandatory = f.bool("mandatory", false);
+    Bodies.PublishBody body = f.as(mapper, Bodies.PublishBody.class, "exchange", "mandatory");
+    // Every publish on a confirming channel takes a number, even one refused below, so client and
+    // server count alike.
+    long seq = ch.confirms ? ch.nextPublishSeq++ : 0;
+    Message message;
+    try {
+      message = MessageRoutes.message(Names.exchange("exchange", exchange), body, "");
+    } catch (BrokerException e) {
+      refusedPublish(ch, seq, f.id(), e);
+      return;
+    }
+    unconfirmed++;
+    getContext().pipeToSelf(broker.publish(vhost, message), (outcome, failure) -> new OnActor(() -> {
+      unconfirmed--;
+      published(ch, seq, f.id(), message, mandatory, outcome, failure);
+      resumeIfHeld();
+    }));
+  }
+
+  private void published(WsChannel ch, long seq, JsonNode id, Message message, boolean mandatory,
+      PublishOutcome outcome, Throwable failure) {
+    if (channels.get(ch.number) != ch) {
+      return; // the channel closed meanwhile: its client no longer waits for confirms
+    }
+    if (failure != null) {
+      refusedPublish(ch, seq, id, ApiErrors.unwrap(failure));
+      return;
+    }
+    if (mandatory && !outcome.routed()) {
+      Map<String, Object> r = frame("basic.return", null, ch.number);
+      r.put("reply_code", NO_ROUTE);
+      r.put("reply_text", "NO_ROUTE");
+      r.put("exchange", message.exchange());
+      r.put("routing_key", message.routingKey());
+      r.put("properties", MessageRoutes.properties(message.properties()));
+      putPayload(r, message.body());
+      send(r);
+    }
+    if (seq > 0) {
+      send(confirm(ch, outcome.confirmed() ? "basic.ack" : "basic.nack", seq));
+    }
+  }
+
+  private void refusedPublish(WsChannel ch, long seq, JsonNode id, Throwable failure) {
+    Map<String, Object> error = error(id, ch.number, failure);
+    if (seq > 0) {
+      error.put("publish_seq", seq);
+    }
+    send(error);
+    if (seq > 0) {
+      send(confirm(ch, "basic.nack", seq));
+    }
+  }
+
+  private Map<String, Object> confirm(WsChannel ch, String method, long seq) {
+    Map<String, Object> c = frame(method, null, ch.number);
+    c.put("delivery_tag", seq);
+    c.put("multiple", false);
+    return c;
+  }
+
+  // ------------------------------------------------------------------ consume, get, settle
+
+  private void consume(WsFrame f) {
+    WsChannel ch = channel(f.only("queue", "consumer_tag", "auto_ack", "exclusive"));
+    String queueName = f.text("queue");
+    String tag = f.text("consumer_tag", "");
+    boolean autoAck = f.bool("auto_ack", false);
+    boolean exclusive = f.bool("exclusive", false);
+    ActorRef<Command> self = getContext().getSelf();
+    tryLater(f, () -> {
+      ch.pendingConsumes++;
+      CompletionStage<String> started = ch.channel.basicConsume(queue(queueName), tag, autoAck, exclusive,
+          (consumerTag, envelope) -> self.tell(new Delivered(ch, envelope)),
+          consumerTag -> self.tell(new ConsumerCancelled(ch, consumerTag)));
+      getContext().pipeToSelf(started, (consumerTag, failure) -> new OnActor(() -> {
+        ch.pendingConsumes--;
+        if (failure != null) {
+          send(error(f.id(), ch.number, ApiErrors.unwrap(failure)));
+        } else {
+          ch.consumers.add(consumerTag);
+          send(with(frame("basic.consume-ok", f.id(), ch.number), "consumer_tag", consumerTag));
+        }
+        if (ch.pendingConsumes == 0 || failure == null) {
+          List<Envelope> early = new ArrayList<>(ch.early);
+          ch.early.clear();
+          early.forEach(e -> onDelivered(ch, e));
+        }
+      }));
+    });
+  }
+
+  private void onDelivered(WsChannel ch, Envelope e) {
+    if (channels.get(ch.number) != ch) {
+      return; // closed: the broker channel returns the message to its queue
+    }
+    if (!ch.consumers.contains(e.consumerTag()) && ch.pendingConsumes > 0) {
+      ch.early.add(e);
+      return;
+    }
+    Map<String, Object> d = frame("basic.deliver", null, ch.number);
+    d.put("consumer_tag", e.consumerTag());
+    putEnvelope(d, e);
+    send(d);
+  }
+
+  private void get(WsFrame f) {
+    WsChannel ch = channel(f.only("queue", "auto_ack"));
+    String queueName = f.text("queue");
+    boolean autoAck = f.bool("auto_ack", false);
+    tryLater(f, () -> later(ch.channel.basicGet(queue(queueName), autoAck), f, got -> {
+      if (got.isEmpty()) {
+        send(frame("basic.get-empty", f.id(), ch.number));
+        return;
+      }
+      Map<String, Object> r = frame("basic.get-ok", f.id(), ch.number);
+      putEnvelope(r, got.get().envelope());
+      r.put("message_count", got.get().messageCount());
+      send(r);
+    }));
+  }
+
+  /** A settle the broker refused names a delivery tag this channel never gave: 406, as AMQP. */
+  private void settled(CompletionStage<?> settle) {
+    getContext().pipeToSelf(settle, (done, failure) -> new OnActor(() -> {
+      if (failure != null) {
+        Throwable cause = ApiErrors.unwrap(failure);
+        if (cause instanceof BrokerException e && e.kind() != BrokerException.Kind.UNAVAILABLE) {
+          closeConnection(WsFrame.PRECONDITION_FAILED, e.getMessage());
+        } else {
+          send(error(null, 0, cause));
+        }
+      }
+    }));
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Runs a step whose validation may refuse it, answering a refusal as an error frame. */
+  private void tryLater(WsFrame f, Runnable step) {
+    try {
+      step.run();
+    } catch (BrokerException e) {
+      send(error(f.id(), f.node.path("channel").asInt(0), e));
+    }
+  }
+
+  /** Answers a broker call on the actor: {@code then} with its value, or an error frame. */
+  private <T> void later(CompletionStage<T> stage, WsFrame f, java.util.function.Consumer<T> then) {
+    int channel = f.node.path("channel").asInt(0);
+    getContext().pipeToSelf(stage, (value, failure) -> new OnActor(() -> {
+      if (failure != null) {
+        send(error(f.id(), channel, ApiErrors.unwrap(failure)));
+      } else {
+        then.accept(value);
+      }
+    }));
+  }
+
+  private Map<String, Object> error(JsonNode id, int channel, Throwable failure) {
+    Map<String, Object> f = frame("error", id, channel);
+    if (failure instanceof BrokerException e) {
+      String[] codeAndName = switch (e.kind()) {
+        case INVALID_ARGUMENT -> new String[] {"406", "bad_request"};
+        case NOT_FOUND -> new String[] {"404", "not_found"};
+        case ACCESS_REFUSED -> new String[] {"403", "access_refused"};
+        case PRECONDITION_FAILED -> new String[] {"406", "precondition_failed"};
+        case RESOURCE_LOCKED -> new String[] {"405", "resource_locked"};
+        case UNAVAILABLE -> new String[] {"506", "unavailable"};
+      };
+      f.put("code", Integer.parseInt(codeAndName[0]));
+      f.put("error", codeAndName[1]);
+      f.put("reason", e.getMessage());
+    } else {
+      getContext().getLog().error("Unexpected failure on WebSocket connection {}", connectionId, failure);
+      f.put("code", INTERNAL_ERROR);
+      f.put("error", "internal_error");
+      f.put("reason", "the server failed unexpectedly; the failure is logged");
+    }
+    return f;
+  }
+
+  private static Map<String, Object> frame(String method, JsonNode id, int channel) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("method", method);
+    if (id != null && !id.isNull()) {
+      f.put("id", id);
+    }
+    if (channel > 0) {
+      f.put("channel", channel);
+    }
+    return f;
+  }
+
+  private static Map<String, Object> with(Map<String, Object> frame, String key, Object value) {
+    frame.put(key, value);
+    return frame;
+  }
+
+  private static void putEnvelope(Map<String, Object> f, Envelope e) {
+    f.put("delivery_tag", e.deliveryTag());
+    f.put("redelivered", e.redelivered());
+    f.put("exchange", e.exchange());
+    f.put("routing_key", e.routingKey());
+    f.put("properties", MessageRoutes.properties(e.properties()));
+    putPayload(f, e.body());
+  }
+
+  private static void putPayload(Map<String, Object> f, byte[] body) {
+    String text = MessageRoutes.utf8(body);
+    f.put("payload", text != null ? text : Base64.getEncoder().encodeToString(body));
+    f.put("payload_encoding", text != null ? "string" : "base64");
+  }
+
+  private static <T> T orDefault(T value, T fallback) {
+    return value == null ? fallback : value;
+  }
+}

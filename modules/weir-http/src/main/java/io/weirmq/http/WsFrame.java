@@ -1,0 +1,147 @@
+package io.weirmq.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One client frame of the WebSocket protocol: a JSON object whose {@code method} names what it
+ * asks. Accessors refuse a missing or mistyped field with {@link Violation} (502, syntax error),
+ * because a frame that does not parse as its method is a broken client, not a broker refusal.
+ */
+final class WsFrame {
+
+  /** A protocol violation: the connection is closed with this AMQP-like code and reason. */
+  static final class Violation extends RuntimeException {
+    final int code;
+
+    Violation(int code, String reason) {
+      super(reason, null, false, false);
+      this.code = code;
+    }
+  }
+
+  static final int SYNTAX_ERROR = 502;
+  static final int COMMAND_INVALID = 503;
+  static final int CHANNEL_ERROR = 504;
+  static final int PRECONDITION_FAILED = 406;
+
+  private static final Set<String> ENVELOPE = Set.of("method", "id", "channel");
+
+  final ObjectNode node;
+  final String method;
+
+  private WsFrame(ObjectNode node, String method) {
+    this.node = node;
+    this.method = method;
+  }
+
+  static WsFrame parse(ObjectMapper mapper, String text) {
+    JsonNode node;
+    try {
+      node = mapper.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new Violation(SYNTAX_ERROR, "frame: " + Json.describe(e).getMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw new Violation(SYNTAX_ERROR, "frame: must be a JSON object");
+    }
+    JsonNode method = node.get("method");
+    if (method == null || !method.isTextual()) {
+      throw new Violation(SYNTAX_ERROR, "method: must be present, a string such as \"basic.publish\"");
+    }
+    return new WsFrame((ObjectNode) node, method.asText());
+  }
+
+  /** The request id the client chose (any JSON scalar), echoed in the answer; null when absent. */
+  JsonNode id() {
+    return node.get("id");
+  }
+
+  /** Refuses fields this method does not know, so a typo does not silently change what happens. */
+  WsFrame only(String... fields) {
+    Set<String> allowed = Set.of(fields);
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!allowed.contains(name) && !ENVELOPE.contains(name)) {
+        throw new Violation(SYNTAX_ERROR, name + ": unknown field for " + method);
+      }
+    }
+    return this;
+  }
+
+  int channel() {
+    JsonNode n = node.get("channel");
+    if (n == null || !n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 1 || n.asInt() > 65535) {
+      throw new Violation(SYNTAX_ERROR, "channel: must be an integer between 1 and 65535 for " + method);
+    }
+    return n.asInt();
+  }
+
+  String text(String field) {
+    JsonNode n = node.get(field);
+    if (n == null || !n.isTextual()) {
+      throw new Violation(SYNTAX_ERROR, field + ": must be present, a string");
+    }
+    return n.asText();
+  }
+
+  String text(String field, String fallback) {
+    return node.has(field) ? text(field) : fallback;
+  }
+
+  boolean bool(String field, boolean fallback) {
+    JsonNode n = node.get(field);
+    if (n == null) {
+      return fallback;
+    }
+    if (!n.isBoolean()) {
+      throw new Violation(SYNTAX_ERROR, field + ": must be a boolean (true or false)");
+    }
+    return n.asBoolean();
+  }
+
+  long number(String field, long fallback) {
+    JsonNode n = node.get(field);
+    if (n == null) {
+      return fallback;
+    }
+    if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+      throw new Violation(SYNTAX_ERROR, field + ": must be an integer");
+    }
+    return n.asLong();
+  }
+
+  @SuppressWarnings("unchecked")
+  Map<String, Object> arguments(ObjectMapper mapper) {
+    JsonNode n = node.get("arguments");
+    if (n == null || n.isNull()) {
+      return Map.of();
+    }
+    if (!n.isObject()) {
+      throw new Violation(SYNTAX_ERROR, "arguments: must be a JSON object");
+    }
+    return mapper.convertValue(n, Map.class);
+  }
+
+  /**
+   * The frame's fields other than the envelope and {@code except}, read as a REST body type, so the
+   * WebSocket frame and the REST request are checked by the same strict rules.
+   */
+  <T> T as(ObjectMapper mapper, Class<T> type, String... except) {
+    ObjectNode copy = node.deepCopy();
+    copy.remove(ENVELOPE);
+    copy.remove(Set.of(except));
+    try {
+      return mapper.treeToValue(copy, type);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      String reason = e instanceof JsonProcessingException j ? Json.describe(j).getMessage() : e.getMessage();
+      throw new Violation(SYNTAX_ERROR, reason);
+    }
+  }
+}

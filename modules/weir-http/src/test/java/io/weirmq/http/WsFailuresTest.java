@@ -1,0 +1,147 @@
+package io.weirmq.http;
+
+import static io.weirmq.http.HttpTestServer.name;
+import static io.weirmq.http.WsProtocolTest.publish;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What happens when connections die or misbehave: nothing lost, exclusive queues go, others carry on. */
+class WsFailuresTest {
+
+  @TempDir
+  static Path dataDir;
+
+  private static HttpTestServer api;
+
+  @BeforeAll
+  static void start() {
+    api = HttpTestServer.start(dataDir);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  @Test
+  void unackedDeliveriesOfADeadConnectionGoToAnotherConsumerFlaggedRedelivered() {
+    String q;
+    try (WsTestClient publisher = WsTestClient.connect(api)) {
+      publisher.openChannel(1);
+      q = WsProtocolTest.declareQueue(publisher, 1);
+      publisher.ok("confirm.select", 1);
+      for (int i = 0; i < 3; i++) {
+        publish(publisher, 1, q, "m" + i);
+        publisher.expect("basic.ack");
+      }
+    }
+    WsTestClient doomed = WsTestClient.connect(api);
+    doomed.openChannel(1);
+    doomed.ok("basic.consume", 1, "queue", q);
+    for (int i = 0; i < 3; i++) {
+      assertThat(doomed.expect("basic.deliver").get("redelivered").asBoolean()).isFalse();
+    }
+    doomed.abort();
+
+    try (WsTestClient survivor = WsTestClient.connect(api)) {
+      survivor.openChannel(1);
+      survivor.ok("basic.consume", 1, "queue", q);
+      Set<String> payloads = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        JsonNode d = survivor.expect("basic.deliver");
+        assertThat(d.get("redelivered").asBoolean()).as("%s", d).isTrue();
+        payloads.add(d.get("payload").asText());
+        survivor.send("basic.ack", 1, "delivery_tag", d.get("delivery_tag").asLong());
+      }
+      assertThat(payloads).containsExactlyInAnyOrder("m0", "m1", "m2");
+      WsProtocolTest.awaitCount(api, q, 0);
+    }
+  }
+
+  @Test
+  void anExclusiveQueueIsLockedToItsConnectionAndDeletedWhenItCloses() {
+    String q = name("excl");
+    try (WsTestClient other = WsTestClient.connect(api)) {
+      other.openChannel(1);
+      try (WsTestClient owner = WsTestClient.connect(api)) {
+        owner.openChannel(1);
+        owner.ok("queue.declare", 1, "name", q, "exclusive", true, "durable", false);
+        assertThat(api.get("/api/queues/%2F/" + q).json().get("exclusive").asBoolean()).isTrue();
+
+        JsonNode locked = other.call("basic.consume", 1, "queue", q);
+        assertThat(locked.get("method").asText()).isEqualTo("error");
+        assertThat(locked.get("error").asText()).isEqualTo("resource_locked");
+        assertThat(locked.get("code").asInt()).isEqualTo(405);
+      }
+      long deadline = System.nanoTime() + WsTestClient.WAIT.toNanos();
+      while (api.get("/api/queues/%2F/" + q).status() != 404) {
+        assertThat(System.nanoTime()).as("exclusive queue deleted").isLessThan(deadline);
+        LockSupport.parkNanos(20_000_000);
+      }
+      // The other connection was not disturbed.
+      other.ok("queue.declare", 1, "name", name("after"), "durable", false);
+    }
+  }
+
+  @Test
+  void malformedJsonClosesOnlyThatConnectionWithSyntaxError() {
+    assertClosedWhileAnotherConnectionWorks("{not json", 502);
+  }
+
+  @Test
+  void anUnknownMethodClosesTheConnectionWithCommandInvalid() {
+    assertClosedWhileAnotherConnectionWorks("{\"method\":\"basic.teleport\",\"channel\":1}", 503);
+  }
+
+  @Test
+  void aFrameOnAChannelThatIsNotOpenClosesTheConnectionWithChannelError() {
+    assertClosedWhileAnotherConnectionWorks("{\"method\":\"basic.get\",\"channel\":9,\"queue\":\"q\"}", 504);
+  }
+
+  @Test
+  void anUnknownDeliveryTagClosesTheConnectionWithPreconditionFailed() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      ws.send("basic.ack", 1, "delivery_tag", 42);
+      JsonNode close = ws.expectClosedBy(406);
+      assertThat(close.get("reason").asText()).contains("42");
+    }
+  }
+
+  @Test
+  void anUnknownFieldIsASyntaxErrorNamingTheField() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      ws.send("queue.declare", 1, "name", "q", "durabel", true);
+      assertThat(ws.expectClosedBy(502).get("reason").asText()).contains("durabel");
+    }
+  }
+
+  private static void assertClosedWhileAnotherConnectionWorks(String frame, int code) {
+    try (WsTestClient good = WsTestClient.connect(api); WsTestClient bad = WsTestClient.connect(api)) {
+      good.openChannel(1);
+      bad.openChannel(1);
+      bad.sendText(frame);
+      JsonNode close = bad.expectClosedBy(code);
+      assertThat(close.get("reason").asText()).isNotBlank();
+
+      String q = WsProtocolTest.declareQueue(good, 1);
+      good.ok("confirm.select", 1);
+      publish(good, 1, q, "still here");
+      good.expect("basic.ack");
+      assertThat(good.call("basic.get", 1, "queue", q, "auto_ack", true).get("payload").asText())
+          .isEqualTo("still here");
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.weirmq.http;
+
+import static io.weirmq.http.HttpTestServer.name;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The WebSocket protocol's happy paths on a real node: confirms, consume, ack, returns, prefetch, get. */
+class WsProtocolTest {
+
+  @TempDir
+  static Path dataDir;
+
+  private static HttpTestServer api;
+
+  @BeforeAll
+  static void start() {
+    api = HttpTestServer.start(dataDir);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  static String declareQueue(WsTestClient ws, int channel) {
+    String q = name("wsq");
+    JsonNode ok = ws.ok("queue.declare", channel, "name", q, "durable", true);
+    assertThat(ok.get("name").asText()).isEqualTo(q);
+    return q;
+  }
+
+  static void publish(WsTestClient ws, int channel, String queue, String payload) {
+    ws.send("basic.publish", channel, "exchange", "", "routing_key", queue, "payload", payload);
+  }
+
+  static long messages(String queue) {
+    return api.get("/api/queues/%2F/" + queue).json().get("messages").asLong();
+  }
+
+  @Test
+  void confirmedPublishesAreConsumedAckedAndLeaveTheQueueEmpty() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      assertThat(ws.start.get("connection_id").asText()).startsWith("ws-");
+      ws.openChannel(1);
+      String q = declareQueue(ws, 1);
+      ws.ok("confirm.select", 1);
+      for (int i = 1; i <= 3; i++) {
+        publish(ws, 1, q, "m" + i);
+      }
+      for (int i = 1; i <= 3; i++) {
+        JsonNode ack = ws.expect("basic.ack");
+        assertThat(ack.get("channel").asInt()).isEqualTo(1);
+        assertThat(ack.get("delivery_tag").asLong()).isEqualTo(i);
+      }
+      assertThat(messages(q)).isEqualTo(3);
+
+      JsonNode consumeOk = ws.ok("basic.consume", 1, "queue", q, "consumer_tag", "c1");
+      assertThat(consumeOk.get("consumer_tag").asText()).isEqualTo("c1");
+      long last = 0;
+      for (int i = 1; i <= 3; i++) {
+        JsonNode d = ws.expect("basic.deliver");
+        assertThat(d.get("consumer_tag").asText()).isEqualTo("c1");
+        assertThat(d.get("payload").asText()).isEqualTo("m" + i);
+        assertThat(d.get("redelivered").asBoolean()).isFalse();
+        assertThat(d.get("routing_key").asText()).isEqualTo(q);
+        assertThat(d.get("delivery_tag").asLong()).isGreaterThan(last);
+        last = d.get("delivery_tag").asLong();
+      }
+      ws.send("basic.ack", 1, "delivery_tag", last, "multiple", true);
+      // The ack has no reply; a later request on the same connection is answered after it.
+      ws.ok("basic.cancel", 1, "consumer_tag", "c1");
+      awaitCount(q, 0);
+      ws.ok("channel.close", 1);
+      ws.ok("connection.close", 0, "code", 200, "reason", "done");
+    }
+  }
+
+  @Test
+  void aMandatoryPublishThatRoutesNowhereIsReturnedBeforeItsAck() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      ws.ok("confirm.select", 1);
+      ws.send("basic.publish", 1, "exchange", "", "routing_key", name("nowhere"), "mandatory", true,
+          "payload", "lost?", "properties", Map.of("message_id", "m-1"));
+      JsonNode returned = ws.expect("basic.return");
+      assertThat(returned.get("reply_code").asInt()).isEqualTo(312);
+      assertThat(returned.get("reply_text").asText()).isEqualTo("NO_ROUTE");
+      assertThat(returned.get("payload").asText()).isEqualTo("lost?");
+      assertThat(returned.get("properties").get("message_id").asText()).isEqualTo("m-1");
+      assertThat(ws.expect("basic.ack").get("delivery_tag").asLong()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void withPrefetchOneTheSecondMessageComesOnlyAfterTheFirstIsAcked() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      String q = declareQueue(ws, 1);
+      ws.ok("confirm.select", 1);
+      publish(ws, 1, q, "first");
+      publish(ws, 1, q, "second");
+      ws.expect("basic.ack");
+      ws.expect("basic.ack");
+      ws.ok("basic.qos", 1, "prefetch_count", 1);
+      ws.ok("basic.consume", 1, "queue", q);
+      JsonNode first = ws.expect("basic.deliver");
+      assertThat(first.get("payload").asText()).isEqualTo("first");
+      // Nothing more may come while the first is unacked; a bounded wait is the only way to see absence.
+      assertThat(ws.poll(Duration.ofMillis(500))).isNull();
+      ws.send("basic.ack", 1, "delivery_tag", first.get("delivery_tag").asLong());
+      JsonNode second = ws.expect("basic.deliver");
+      assertThat(second.get("payload").asText()).isEqualTo("second");
+    }
+  }
+
+  @Test
+  void getAnswersAMessageOrEmptyAndDeclaresBindAndDeleteWorkAsInRest() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(3);
+      String x = name("wsx");
+      ws.ok("exchange.declare", 3, "name", x, "type", "direct", "durable", false);
+      String q = declareQueue(ws, 3);
+      ws.ok("queue.bind", 3, "queue", q, "exchange", x, "routing_key", "k");
+      ws.ok("confirm.select", 3);
+      ws.send("basic.publish", 3, "exchange", x, "routing_key", "k", "payload", "AAE=", "payload_encoding", "base64");
+      ws.expect("basic.ack");
+      JsonNode got = ws.call("basic.get", 3, "queue", q);
+      assertThat(got.get("method").asText()).isEqualTo("basic.get-ok");
+      assertThat(got.get("payload_encoding").asText()).isEqualTo("base64");
+      assertThat(got.get("payload").asText()).isEqualTo("AAE=");
+      assertThat(got.get("exchange").asText()).isEqualTo(x);
+      assertThat(got.get("message_count").asLong()).isZero();
+      ws.send("basic.ack", 3, "delivery_tag", got.get("delivery_tag").asLong());
+      assertThat(ws.call("basic.get", 3, "queue", q).get("method").asText()).isEqualTo("basic.get-empty");
+      ws.ok("queue.unbind", 3, "queue", q, "exchange", x, "routing_key", "k");
+
+      JsonNode missing = ws.call("queue.declare", 3, "name", q, "durable", false);
+      assertThat(missing.get("method").asText()).isEqualTo("error");
+      assertThat(missing.get("error").asText()).isEqualTo("precondition_failed");
+      assertThat(missing.get("code").asInt()).isEqualTo(406);
+      JsonNode notFound = ws.call("basic.get", 3, "queue", name("absent"));
+      assertThat(notFound.get("error").asText()).isEqualTo("not_found");
+      assertThat(notFound.get("channel").asInt()).isEqualTo(3);
+
+      ws.ok("queue.delete", 3, "name", q);
+      ws.ok("exchange.delete", 3, "name", x);
+      assertThat(api.get("/api/queues/%2F/" + q).status()).isEqualTo(404);
+    }
+  }
+
+  static void awaitCount(String queue, long expected) {
+    awaitCount(api, queue, expected);
+  }
+
+  static void awaitCount(HttpTestServer server, String queue, long expected) {
+    long deadline = System.nanoTime() + WsTestClient.WAIT.toNanos();
+    while (server.get("/api/queues/%2F/" + queue).json().get("messages").asLong() != expected) {
+      assertThat(System.nanoTime()).as("queue %s reaching %d messages", queue, expected).isLessThan(deadline);
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // polling the REST API, not waiting blind
+    }
+  }
+}

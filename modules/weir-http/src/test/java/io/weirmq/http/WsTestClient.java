@@ -1,0 +1,176 @@
+package io.weirmq.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small JSON frame client over the JDK's WebSocket, as a user's program would talk to {@code /ws}:
+ * it sends frames and hands back the server's frames in order (heartbeats skipped unless asked for).
+ */
+final class WsTestClient implements AutoCloseable {
+
+  static final Duration WAIT = Duration.ofSeconds(15);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+  /** The WebSocket close status the server sent, once the socket closed. */
+  final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  private final AtomicInteger ids = new AtomicInteger();
+  private final WebSocket socket;
+  final JsonNode start;
+
+  private WsTestClient(URI uri) {
+    WebSocket.Listener listener = new WebSocket.Listener() {
+      private final StringBuilder partial = new StringBuilder();
+
+      @Override
+      public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+          try {
+            frames.add(JSON.readTree(partial.toString()));
+          } catch (Exception e) {
+            closed.completeExceptionally(e);
+          }
+          partial.setLength(0);
+        }
+        ws.request(1);
+        return null;
+      }
+
+      @Override
+      public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+        closed.complete(statusCode);
+        return null;
+      }
+
+      @Override
+      public void onError(WebSocket ws, Throwable error) {
+        closed.complete(-1);
+      }
+    };
+    this.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT)
+        .buildAsync(uri, listener).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+    this.start = next();
+    assertThat(start.get("method").asText()).isEqualTo("connection.start");
+  }
+
+  static WsTestClient connect(HttpTestServer server) {
+    return connect(server, "");
+  }
+
+  static WsTestClient connect(HttpTestServer server, String query) {
+    return new WsTestClient(URI.create(server.base.toString().replace("http:", "ws:") + "/ws" + query));
+  }
+
+  /** Sends raw text, which need not be JSON. */
+  void sendText(String text) {
+    socket.sendText(text, true).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+  }
+
+  /** Sends {@code method} on {@code channel} with alternating field names and values. */
+  void send(String method, int channel, Object... fields) {
+    sendText(frame(method, channel, fields).toString());
+  }
+
+  static ObjectNode frame(String method, int channel, Object... fields) {
+    ObjectNode f = JSON.createObjectNode().put("method", method);
+    if (channel > 0) {
+      f.put("channel", channel);
+    }
+    for (int i = 0; i < fields.length; i += 2) {
+      f.set((String) fields[i], JSON.valueToTree(fields[i + 1]));
+    }
+    return f;
+  }
+
+  /** Sends a request with a fresh id and answers the server's reply to it (an ok or an error frame). */
+  JsonNode call(String method, int channel, Object... fields) {
+    int id = ids.incrementAndGet();
+    ObjectNode f = frame(method, channel, fields).put("id", id);
+    sendText(f.toString());
+    JsonNode reply = next();
+    assertThat(reply.path("id").asInt()).as("reply to %s: %s", f, reply).isEqualTo(id);
+    return reply;
+  }
+
+  /** Like {@link #call} but the reply must be {@code <method>-ok}. */
+  JsonNode ok(String method, int channel, Object... fields) {
+    JsonNode reply = call(method, channel, fields);
+    assertThat(reply.get("method").asText()).as("%s", reply).isEqualTo(method + "-ok");
+    return reply;
+  }
+
+  /** Opens a channel. */
+  void openChannel(int channel) {
+    ok("channel.open", channel);
+  }
+
+  /** The next frame other than a heartbeat; fails after {@link #WAIT}. */
+  JsonNode next() {
+    JsonNode f = poll(WAIT);
+    assertThat(f).as("a frame within %s", WAIT).isNotNull();
+    return f;
+  }
+
+  /** The next frame other than a heartbeat, or null when none comes within {@code wait}. */
+  JsonNode poll(Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    try {
+      while (true) {
+        JsonNode f = frames.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (f == null || !f.path("method").asText().equals("heartbeat")) {
+          return f;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The next frame, which must be {@code method}. */
+  JsonNode expect(String method) {
+    JsonNode f = next();
+    assertThat(f.get("method").asText()).as("%s", f).isEqualTo(method);
+    return f;
+  }
+
+  /** Waits for the server to close the socket; answers the connection.close frame it sent before. */
+  JsonNode expectClosedBy(int code) {
+    JsonNode close = expect("connection.close");
+    assertThat(close.get("code").asInt()).as("%s", close).isEqualTo(code);
+    closed.orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+    return close;
+  }
+
+  /** Heartbeats included: everything the server sent, for tests of heartbeats. */
+  JsonNode pollRaw(Duration wait) throws InterruptedException {
+    return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Drops the TCP connection without a close handshake, as a crashed client would. */
+  void abort() {
+    socket.abort();
+  }
+
+  @Override
+  public void close() {
+    if (!socket.isOutputClosed()) {
+      socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+    }
+    socket.abort();
+  }
+}
