@@ -24,8 +24,16 @@ public class WeirClientException extends RuntimeException {
     this.reason = message;
   }
 
-  /** The HTTP status; 0 when no answer came (see {@link WeirConnectionException}). */
+  /**
+   * The HTTP status over REST; over WebSocket the AMQP reply code of the {@code error} frame (404, 405,
+   * 406...); 0 when no answer came (see {@link WeirConnectionException}).
+   */
   public int status() {
+    return status;
+  }
+
+  /** The same as {@link #status()}: the name that reads better for WebSocket (AMQP) codes. */
+  public int code() {
     return status;
   }
 

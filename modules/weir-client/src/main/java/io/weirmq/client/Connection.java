@@ -1,0 +1,551 @@
+package io.weirmq.client;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A WebSocket connection to a WeirMQ broker, carrying {@link Channel}s, as RabbitMQ's {@code Connection}.
+ * Thread-safe. Deliveries run on one dispatch thread per connection, in order; confirm and return
+ * listeners run on the reader thread. With automatic recovery an unexpected disconnect is followed
+ * by a reconnect, then channels, qos, confirm mode, the exchanges, queues and bindings declared
+ * through this connection (not server-named queues) and consumers are restored. Unacked deliveries of
+ * the lost socket are redelivered by the broker (acks of their old tags are ignored); publishes not yet
+ * confirmed are nacked to the confirm listeners and must be retried by the application.
+ */
+public final class Connection implements AutoCloseable {
+
+  record Settings(URI uri, Duration connectTimeout, Duration rpcTimeout, boolean recovery, Duration recoveryInterval) {}
+
+  // Lenient on input (a newer broker may add fields), and never sends a null field: the protocol is strict.
+  static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+
+  private final Settings settings;
+  private final HttpClient http;
+  private final ExecutorService dispatch;
+  private final ScheduledExecutorService timer;
+  private final AtomicLong ids = new AtomicLong();
+  private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+  final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
+  private final List<ShutdownListener> shutdownListeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean recovering = new AtomicBoolean();
+  private final AtomicBoolean finished = new AtomicBoolean();
+
+  // Topology declared through this connection, replayed on recovery (frames without id and channel).
+  private final Map<String, ObjectNode> exchanges = new LinkedHashMap<>();
+  private final Map<String, ObjectNode> queues = new LinkedHashMap<>();
+  private final Set<ObjectNode> bindings = new LinkedHashSet<>();
+  private final Set<String> serverNamedQueues = ConcurrentHashMap.newKeySet();
+
+  private volatile Session session;
+  private volatile boolean closing;
+  private volatile ShutdownSignalException closeReason;
+
+  private Connection(Settings settings) {
+    this.settings = settings;
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.connectTimeout).build();
+    this.dispatch = Executors.newSingleThreadExecutor(daemon("weir-dispatch"));
+    // Two threads: recovery waits for replies and must not hold up heartbeats.
+    this.timer = Executors.newScheduledThreadPool(2, daemon("weir-timer"));
+  }
+
+  static Connection open(Settings settings) {
+    Connection c = new Connection(settings);
+    try {
+      c.session = c.connect();
+      return c;
+    } catch (RuntimeException e) {
+      c.dispatch.shutdownNow();
+      c.timer.shutdownNow();
+      throw e;
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Opens a new channel with the lowest free number. */
+  public Channel createChannel() {
+    Channel ch = register();
+    try {
+      ch.open();
+      return ch;
+    } catch (RuntimeException e) {
+      channels.remove(ch.getChannelNumber());
+      throw e;
+    }
+  }
+
+  public boolean isOpen() {
+    return !finished.get() && !closing;
+  }
+
+  /** The heartbeat interval the broker granted, in seconds (rounded up). */
+  public int getHeartbeat() {
+    return (int) ((session.heartbeatMs + 999) / 1000);
+  }
+
+  /** Why the connection ended; null while it is open. */
+  public ShutdownSignalException getCloseReason() {
+    return closeReason;
+  }
+
+  /** Told when the connection ends for good; at once if it already has. */
+  public void addShutdownListener(ShutdownListener listener) {
+    shutdownListeners.add(listener);
+    ShutdownSignalException reason = closeReason;
+    if (reason != null && shutdownListeners.remove(listener)) {
+      listener.shutdownCompleted(reason);
+    }
+  }
+
+  /** Run on the recovery thread each time automatic recovery has restored the connection. */
+  public void addRecoveryListener(Runnable listener) {
+    recoveryListeners.add(listener);
+  }
+
+  /** Closes every channel and the connection (code 200); deliveries already received still run. */
+  @Override
+  public void close() {
+    if (closing || finished.get()) {
+      return;
+    }
+    closing = true;
+    Session s = session;
+    try {
+      if (!s.dead.get()) {
+        rpc(s, JSON.createObjectNode().put("method", "connection.close").put("code", 200).put("reason", "bye"));
+        s.closed.get(settings.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (Exception e) {
+      LOG.log(System.Logger.Level.DEBUG, "close of " + settings.uri + " did not complete cleanly", e);
+    } finally {
+      s.ws.abort();
+      finish(new ShutdownSignalException(true, 200, "bye", null));
+    }
+  }
+
+  /** Drops the socket without a close handshake, as a network failure would: for tests of recovery. */
+  void abortSocketForTest() {
+    session.ws.abort();
+    disconnected(session, new java.io.IOException("socket aborted by test"));
+  }
+
+  // ---------------------------------------------------------------- frames
+
+  Channel register() {
+    synchronized (channels) {
+      for (int n = 1; n <= 65535; n++) {
+        if (!channels.containsKey(n)) {
+          Channel ch = new Channel(this, n);
+          channels.put(n, ch);
+          return ch;
+        }
+      }
+    }
+    throw new IllegalStateException("all 65535 channels are in use");
+  }
+
+  ExecutorService dispatcher() {
+    return dispatch;
+  }
+
+  /** Sends a frame that has no reply. */
+  void send(ObjectNode frame) {
+    send(liveSession(), frame);
+  }
+
+  /** Sends a request and answers its {@code -ok} (or {@code basic.get-empty}) frame; an {@code error} frame throws. */
+  JsonNode rpc(ObjectNode frame) {
+    return rpc(liveSession(), frame);
+  }
+
+  private JsonNode rpc(Session s, ObjectNode frame) {
+    long id = ids.incrementAndGet();
+    frame.put("id", id);
+    CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+    pending.put(id, reply);
+    JsonNode answer;
+    try {
+      send(s, frame);
+      if (s.dead.get()) {
+        throw lost(s);
+      }
+      answer = reply.get(settings.rpcTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new WeirConnectionException(frame.path("method").asText() + ": no reply within " + settings.rpcTimeout, e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof WeirClientException w ? w
+          : new WeirConnectionException(frame.path("method").asText() + " failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WeirConnectionException("interrupted while waiting for " + frame.path("method").asText(), e);
+    } finally {
+      pending.remove(id);
+    }
+    if ("error".equals(answer.path("method").asText())) {
+      throw new WeirClientException(answer.path("code").asInt(), answer.path("error").asText(),
+          answer.path("reason").asText());
+    }
+    return answer;
+  }
+
+  private void send(Session s, ObjectNode frame) {
+    String text = frame.toString();
+    // The JDK's WebSocket allows one outstanding send: serialize them, and wait so backpressure reaches the caller.
+    synchronized (s) {
+      try {
+        s.ws.sendText(text, true).get(settings.rpcTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        s.lastSent = System.nanoTime();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new WeirConnectionException("interrupted while sending " + frame.path("method").asText(), e);
+      } catch (ExecutionException | TimeoutException | IllegalStateException e) {
+        throw new WeirConnectionException("cannot send " + frame.path("method").asText() + ": "
+            + (e instanceof ExecutionException ? e.getCause() : e), e);
+      }
+    }
+  }
+
+  private Session liveSession() {
+    if (finished.get()) {
+      throw new WeirConnectionException("connection is closed: " + closeReason.getMessage(), closeReason);
+    }
+    return session;
+  }
+
+  private WeirConnectionException lost(Session s) {
+    JsonNode close = s.serverClose;
+    return close != null
+        ? new ShutdownSignalException(false, close.path("code").asInt(), close.path("reason").asText(), null)
+        : new WeirConnectionException("connection to " + settings.uri + " lost", s.failure);
+  }
+
+  private void handle(Session s, JsonNode f) {
+    s.lastReceived = System.nanoTime();
+    String method = f.path("method").asText();
+    switch (method) {
+      case "connection.start" -> s.start.complete(f);
+      case "heartbeat" -> { }
+      case "connection.close" -> s.serverClose = f;
+      default -> {
+        CompletableFuture<JsonNode> waiter = f.has("id") ? pending.remove(f.get("id").asLong()) : null;
+        if (waiter != null) {
+          waiter.complete(f);
+        } else if (f.has("channel") && channels.get(f.get("channel").asInt()) != null) {
+          channels.get(f.get("channel").asInt()).handle(method, f);
+        } else {
+          LOG.log(System.Logger.Level.DEBUG, "unexpected frame from " + settings.uri + ": " + f);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- sessions, heartbeats, recovery
+
+  private Session connect() {
+    Session s = new Session();
+    long timeoutMs = settings.connectTimeout.toMillis();
+    try {
+      s.ws = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout).buildAsync(settings.uri, s)
+          .get(timeoutMs, TimeUnit.MILLISECONDS);
+      JsonNode start = s.start.get(timeoutMs, TimeUnit.MILLISECONDS);
+      s.heartbeatMs = start.path("heartbeat_ms").asLong();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof WebSocketHandshakeException h) {
+        int status = h.getResponse().statusCode();
+        throw new WeirClientException(status, status == 404 ? "not_found" : "http_" + status,
+            "uri: " + settings.uri + " refused the WebSocket upgrade with HTTP " + status);
+      }
+      throw new WeirConnectionException("cannot connect to " + settings.uri + ": " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      if (s.ws != null) {
+        s.ws.abort();
+      }
+      throw new WeirConnectionException("cannot connect to " + settings.uri + ": timed out after "
+          + settings.connectTimeout, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WeirConnectionException("interrupted while connecting to " + settings.uri, e);
+    }
+    if (s.heartbeatMs > 0) {
+      long tick = Math.max(1, s.heartbeatMs / 4);
+      s.heartbeats = timer.scheduleAtFixedRate(() -> heartbeat(s), tick, tick, TimeUnit.MILLISECONDS);
+    }
+    return s;
+  }
+
+  private void heartbeat(Session s) {
+    long now = System.nanoTime();
+    long hb = TimeUnit.MILLISECONDS.toNanos(s.heartbeatMs);
+    if (now - s.lastReceived > 2 * hb) {
+      s.ws.abort();
+      disconnected(s, new TimeoutException("missed heartbeats: nothing from the broker for two intervals"));
+    } else if (now - s.lastSent >= hb / 2) {
+      try {
+        send(s, JSON.createObjectNode().put("method", "heartbeat"));
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "heartbeat not sent", e);
+      }
+    }
+  }
+
+  private void disconnected(Session s, Throwable failure) {
+    if (!s.dead.compareAndSet(false, true)) {
+      return;
+    }
+    s.failure = failure;
+    s.closed.complete(null);
+    if (s.heartbeats != null) {
+      s.heartbeats.cancel(false);
+    }
+    WeirConnectionException lost = lost(s);
+    for (Long id : new ArrayList<>(pending.keySet())) {
+      CompletableFuture<JsonNode> waiter = pending.remove(id);
+      if (waiter != null) {
+        waiter.completeExceptionally(lost);
+      }
+    }
+    if (s != session || finished.get()) {
+      return;
+    }
+    JsonNode close = s.serverClose;
+    ShutdownSignalException signal = closing ? new ShutdownSignalException(true, 200, "bye", null)
+        : close != null ? new ShutdownSignalException(false, close.path("code").asInt(), close.path("reason").asText(), failure)
+        : new ShutdownSignalException(false, 0, "socket closed: " + (failure == null ? "by the broker" : failure), failure);
+    if (closing || !settings.recovery) {
+      finish(signal);
+      return;
+    }
+    for (Channel ch : channels.values()) {
+      ch.connectionLost();
+    }
+    if (recovering.compareAndSet(false, true)) {
+      LOG.log(System.Logger.Level.INFO, "connection to " + settings.uri + " lost (" + signal.getMessage()
+          + "); recovering in " + settings.recoveryInterval);
+      scheduleRecovery();
+    }
+  }
+
+  private void scheduleRecovery() {
+    try {
+      timer.schedule(this::recover, settings.recoveryInterval.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
+      // close() ran: nothing to recover
+    }
+  }
+
+  private void recover() {
+    if (closing || finished.get()) {
+      return;
+    }
+    try {
+      Session s = connect();
+      session = s;
+      for (Channel ch : channels.values()) {
+        ch.reopen();
+      }
+      recoverTopology();
+      for (Channel ch : channels.values()) {
+        ch.recoverConsumers();
+      }
+      recovering.set(false);
+      LOG.log(System.Logger.Level.INFO, "connection to " + settings.uri + " recovered");
+      for (Runnable listener : recoveryListeners) {
+        listener.run();
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.INFO, "recovery of " + settings.uri + " failed, retrying in "
+          + settings.recoveryInterval + ": " + e);
+      Session s = session;
+      if (s != null && !s.dead.get()) {
+        s.ws.abort();
+        s.dead.set(true);
+      }
+      scheduleRecovery();
+    }
+  }
+
+  private void recoverTopology() {
+    List<ObjectNode> frames = new ArrayList<>();
+    synchronized (exchanges) {
+      frames.addAll(exchanges.values());
+      frames.addAll(queues.values());
+      frames.addAll(bindings);
+    }
+    if (frames.isEmpty()) {
+      return;
+    }
+    Channel tmp = register();
+    try {
+      tmp.open();
+      for (ObjectNode f : frames) {
+        tmp.rpcRecovering(f.deepCopy());
+      }
+      tmp.close();
+    } finally {
+      channels.remove(tmp.getChannelNumber());
+    }
+  }
+
+  private void finish(ShutdownSignalException signal) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    closeReason = signal;
+    for (Channel ch : channels.values()) {
+      ch.markClosed();
+    }
+    channels.clear();
+    dispatch.shutdown();
+    timer.shutdownNow();
+    for (ShutdownListener listener : shutdownListeners) {
+      try {
+        listener.shutdownCompleted(signal);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "shutdown listener failed", e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- topology recording
+
+  private static ObjectNode recorded(ObjectNode frame) {
+    ObjectNode copy = frame.deepCopy();
+    copy.remove("id");
+    copy.remove("channel");
+    return copy;
+  }
+
+  void recordExchange(ObjectNode frame) {
+    synchronized (exchanges) {
+      exchanges.put(frame.path("name").asText(), recorded(frame));
+    }
+  }
+
+  void recordQueue(ObjectNode frame, String name) {
+    if (frame.path("name").asText().isEmpty()) {
+      serverNamedQueues.add(name); // a new connection could not have it back under this name
+      return;
+    }
+    synchronized (exchanges) {
+      queues.put(name, recorded(frame));
+    }
+  }
+
+  void recordBinding(ObjectNode frame, boolean bind) {
+    if (serverNamedQueues.contains(frame.path("queue").asText())) {
+      return;
+    }
+    ObjectNode b = recorded(frame);
+    synchronized (exchanges) {
+      if (bind) {
+        bindings.add(b);
+      } else {
+        b.put("method", b.path("method").asText().replace(".unbind", ".bind"));
+        bindings.remove(b);
+      }
+    }
+  }
+
+  void forgetExchange(String name) {
+    synchronized (exchanges) {
+      exchanges.remove(name);
+      bindings.removeIf(b -> name.equals(b.path("exchange").asText()) || name.equals(b.path("source").asText())
+          || name.equals(b.path("destination").asText()));
+    }
+  }
+
+  void forgetQueue(String name) {
+    serverNamedQueues.remove(name);
+    synchronized (exchanges) {
+      queues.remove(name);
+      bindings.removeIf(b -> name.equals(b.path("queue").asText()));
+    }
+  }
+
+  /** One socket: the connection has a new one after each recovery. */
+  private final class Session implements WebSocket.Listener {
+    final CompletableFuture<JsonNode> start = new CompletableFuture<>();
+    final CompletableFuture<Void> closed = new CompletableFuture<>();
+    final AtomicBoolean dead = new AtomicBoolean();
+    private final StringBuilder partial = new StringBuilder();
+    volatile WebSocket ws;
+    volatile long heartbeatMs;
+    volatile long lastSent = System.nanoTime();
+    volatile long lastReceived = System.nanoTime();
+    volatile JsonNode serverClose;
+    volatile Throwable failure;
+    volatile ScheduledFuture<?> heartbeats;
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+      webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        String text = partial.toString();
+        partial.setLength(0);
+        try {
+          handle(this, JSON.readTree(text));
+        } catch (Exception e) {
+          LOG.log(System.Logger.Level.WARNING, "cannot handle frame from " + settings.uri + ": " + text, e);
+        }
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      disconnected(this, null);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      start.completeExceptionally(error);
+      disconnected(this, error);
+    }
+  }
+}
