@@ -467,6 +467,16 @@ public final class Channel implements AutoCloseable {
     long tag;
     synchronized (confirmLock) {
       tag = serverTag + publishSeqOffset;
+    }
+    // Listeners first, as RabbitMQ does: once waitForConfirms returns, they have seen every confirm.
+    for (ConfirmCallback l : ack ? ackListeners : nackListeners) {
+      try {
+        l.handle(tag, multiple);
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "confirm listener failed", e);
+      }
+    }
+    synchronized (confirmLock) {
       if (multiple) {
         unconfirmed.headSet(tag, true).clear();
       } else {
@@ -475,13 +485,6 @@ public final class Channel implements AutoCloseable {
       nackedSinceWait |= !ack;
       if (unconfirmed.isEmpty()) {
         confirmLock.notifyAll();
-      }
-    }
-    for (ConfirmCallback l : ack ? ackListeners : nackListeners) {
-      try {
-        l.handle(tag, multiple);
-      } catch (Exception e) {
-        LOG.log(System.Logger.Level.WARNING, "confirm listener failed", e);
       }
     }
   }
