@@ -65,7 +65,7 @@ final class GetCommand extends AdminCommand {
   }
 
   /** The body as text when it is UTF-8 without control characters other than tab, CR and LF; else null. */
-  private static String text(byte[] body) {
+  static String text(byte[] body) {
     try {
       String s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(body)).toString();
       return s.chars().anyMatch(c -> Character.isISOControl(c) && c != '\t' && c != '\r' && c != '\n') ? null : s;

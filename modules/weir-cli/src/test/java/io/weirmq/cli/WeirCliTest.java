@@ -171,4 +171,24 @@ class WeirCliTest {
     assertThat(weir("get", queue).out()).contains("base64:AAECAw==");
     assertThat(weir("publish", "-k", queue, "--file", dir.resolve("absent").toString()).exit()).isEqualTo(2);
   }
+
+  @Test
+  void consumeCountPrintsThatManyMessagesAcksThemAndExits() throws Exception {
+    String queue = WeirTestServer.name("cli-consume");
+    assertThat(weir("declare", "queue", queue).exit()).isZero();
+    for (String body : new String[] {"one", "two", "three", "four"}) {
+      assertThat(weir("publish", "-k", queue, body).exit()).isZero();
+    }
+
+    Run run = weir("consume", queue, "--count", "3", "--prefetch", "1");
+    assertThat(run.exit()).as(run.toString()).isZero();
+    assertThat(run.out().lines()).containsExactly("one", "two", "three");
+
+    Run json = weir("consume", queue, "--count", "1", "--json", "--ack", "auto");
+    assertThat(json.exit()).as(json.toString()).isZero();
+    JsonNode m = JSON.readTree(json.out());
+    assertThat(m.path("payload").asText()).isEqualTo("four");
+    assertThat(m.path("routing_key").asText()).isEqualTo(queue);
+    assertThat(weir("get", queue).out()).contains("is empty");
+  }
 }
