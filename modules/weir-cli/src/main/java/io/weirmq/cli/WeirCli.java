@@ -9,7 +9,7 @@ import picocli.CommandLine.ScopeType;
 
 /** The {@code weir} command: admin and messaging calls on a WeirMQ broker over its REST API. */
 @Command(name = "weir", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = WeirCli.Version.class,
-    description = "Declare, bind, publish, get and list on a WeirMQ broker (REST API).",
+    description = "Declare, bind, publish, get, consume and list on a WeirMQ broker (REST and WebSocket API).",
     subcommands = {DeclareCommand.class, DeleteCommand.class, PurgeCommand.class, BindCommand.class,
         PublishCommand.class, GetCommand.class, ConsumeCommand.class, ListCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
