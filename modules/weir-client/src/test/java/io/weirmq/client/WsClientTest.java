@@ -265,4 +265,14 @@ class WsClientTest {
     assertThat(after.bodyAsString()).isEqualTo("after");
     assertThat(after.getEnvelope().getDeliveryTag()).as("tags keep growing across recovery").isEqualTo(2);
   }
+
+  @Test
+  void heartbeatsKeepAnIdleConnectionOpenPastTwoIntervals() throws Exception {
+    Connection c = connect(new ConnectionFactory().setRequestedHeartbeat(1));
+    assertThat(c.getHeartbeat()).isEqualTo(1);
+    Channel ch = c.createChannel();
+    Thread.sleep(3_000); // the behaviour under test is idleness itself: three granted intervals without a request
+    assertThat(c.isOpen()).isTrue();
+    assertThat(ch.queueDeclare().queue()).startsWith("weir.gen-");
+  }
 }
