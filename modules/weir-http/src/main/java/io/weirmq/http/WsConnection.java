@@ -126,12 +126,18 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private final String vhost;
   private final String connectionId;
   private final Map<Integer, WsChannel> channels = new HashMap<>();
-  private final ArrayDeque<String> outbox = new ArrayDeque<>();
+  /** Frames waiting for the socket; {@code pushed} marks those the client did not ask for (deliveries). */
+  private record Queued(String text, boolean pushed) {}
+
+  private final ArrayDeque<Queued> outbox = new ArrayDeque<>();
+  /** Deliveries and other frames the broker pushes, in {@link #outbox}: only these can overflow it. */
+  private int queuedPushes;
   private ActorRef<Outgoing> out;
   private boolean outReady;
   /** The incoming side's ack, held back while the client must wait (flow control). */
   private ActorRef<StreamAck> heldAck;
-  private int unconfirmed;
+  /** Requests read but not yet answered by the broker (publishes awaiting their confirm, declares, gets, settles). */
+  private int awaitingBroker;
   private long lastReceived;
   private long lastSent;
   private boolean closing;
@@ -192,7 +198,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
           if (channels.get(m.channel().number) == m.channel() && m.channel().consumers.remove(m.consumerTag())) {
             Map<String, Object> f = frame("basic.cancel", null, m.channel().number);
             f.put("consumer_tag", m.consumerTag());
-            send(f);
+            push(f);
           }
           return this;
         })
@@ -243,9 +249,14 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     return Behaviors.stopped();
   }
 
-  /** Acknowledges an incoming frame unless the client must wait: too many frames queued for it, or unconfirmed. */
+  /**
+   * Acknowledges an incoming frame unless the client must wait: too many frames queued for it, or too
+   * many requests awaiting the broker. Each of those yields at most two frames (a return and a confirm,
+   * or an error and a nack), so the replies queued for a client that does not read stay bounded by
+   * outgoing-buffer / 2 + 2 * max-unconfirmed: only frames the client did not ask for can overflow.
+   */
   private void ack(ActorRef<StreamAck> ackTo) {
-    if (outbox.size() >= settings.outgoingBuffer() / 2 || unconfirmed >= settings.maxUnconfirmed()) {
+    if (outbox.size() >= settings.outgoingBuffer() / 2 || awaitingBroker >= settings.maxUnconfirmed()) {
       heldAck = ackTo;
     } else {
       ackTo.tell(StreamAck.INSTANCE);
@@ -260,26 +271,43 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     }
   }
 
+  /**
+   * Queues a reply to the client's own request (an ok, an error, a confirm, a return). Never refused:
+   * they are bounded by reading (see {@link #ack}), and a client that reads its replies late, as a
+   * publisher with many confirms in flight may, is slowed down rather than closed.
+   */
   private void send(Map<String, Object> frame) {
     if (closing) {
       return;
     }
-    if (outbox.size() >= settings.outgoingBuffer()) {
+    enqueue(frame, false);
+  }
+
+  /** Queues a frame the client did not ask for (a delivery, a broker's basic.cancel); too many close the connection. */
+  private void push(Map<String, Object> frame) {
+    if (closing) {
+      return;
+    }
+    if (queuedPushes >= settings.outgoingBuffer()) {
       // The client reads slower than it is sent to. Dropping frames would lose confirms or
       // deliveries silently; closing returns unacked deliveries to their queues instead.
       outbox.clear();
+      queuedPushes = 0;
       closeConnection(RESOURCE_ERROR, "client too slow: more than " + settings.outgoingBuffer()
-          + " frames waiting (weir.http.websocket.outgoing-buffer)");
+          + " deliveries waiting (weir.http.websocket.outgoing-buffer)");
       return;
     }
-    enqueue(frame);
+    enqueue(frame, true);
   }
 
-  private void enqueue(Map<String, Object> frame) {
+  private void enqueue(Map<String, Object> frame, boolean pushed) {
     try {
-      outbox.add(mapper.writeValueAsString(frame));
+      outbox.add(new Queued(mapper.writeValueAsString(frame), pushed));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot render a frame as JSON", e);
+    }
+    if (pushed) {
+      queuedPushes++;
     }
     flush();
   }
@@ -288,7 +316,11 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     if (out != null && outReady && !outbox.isEmpty()) {
       outReady = false;
       lastSent = System.nanoTime();
-      out.tell(new Outgoing.Frame(outbox.poll()));
+      Queued next = outbox.poll();
+      if (next.pushed()) {
+        queuedPushes--;
+      }
+      out.tell(new Outgoing.Frame(next.text()));
       if (outbox.isEmpty() && closing) {
         out.tell(new Outgoing.End());
       }
@@ -315,7 +347,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       closeConnection(CONNECTION_FORCED, "missed heartbeats: nothing received for "
           + Duration.ofNanos(now - lastReceived).toMillis() + " ms (heartbeat " + settings.heartbeat().toMillis()
           + " ms)");
-    } else if (!closing && now - lastSent >= interval - interval / 4) {
+    } else if (!closing && outbox.isEmpty() && now - lastSent >= interval - interval / 4) {
       send(frame("heartbeat", null, 0));
     }
     return this;
@@ -333,7 +365,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     Map<String, Object> f = frame("connection.close", null, 0);
     f.put("code", code);
     f.put("reason", reason);
-    enqueue(f);
+    enqueue(f, false);
     if (code != REPLY_SUCCESS) {
       getContext().getLog().info("Closing WebSocket connection {}: {} {}", connectionId, code, reason);
     }
@@ -520,9 +552,9 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       refusedPublish(ch, seq, f.id(), e);
       return;
     }
-    unconfirmed++;
+    awaitingBroker++;
     getContext().pipeToSelf(broker.publish(vhost, message), (outcome, failure) -> new OnActor(() -> {
-      unconfirmed--;
+      awaitingBroker--;
       published(ch, seq, f.id(), message, mandatory, outcome, failure);
       resumeIfHeld();
     }));
@@ -581,11 +613,14 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     ActorRef<Command> self = getContext().getSelf();
     tryLater(f, () -> {
       ch.pendingConsumes++;
+      awaitingBroker++;
       CompletionStage<String> started = ch.channel.basicConsume(queue(queueName), tag, autoAck, exclusive,
           (consumerTag, envelope) -> self.tell(new Delivered(ch, envelope)),
           consumerTag -> self.tell(new ConsumerCancelled(ch, consumerTag)));
       getContext().pipeToSelf(started, (consumerTag, failure) -> new OnActor(() -> {
         ch.pendingConsumes--;
+        awaitingBroker--;
+        resumeIfHeld();
         if (failure != null) {
           send(error(f.id(), ch.number, ApiErrors.unwrap(failure)));
         } else {
@@ -612,7 +647,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     Map<String, Object> d = frame("basic.deliver", null, ch.number);
     d.put("consumer_tag", e.consumerTag());
     putEnvelope(d, e);
-    send(d);
+    push(d);
   }
 
   private void get(WsFrame f) {
@@ -633,7 +668,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   /** A settle the broker refused names a delivery tag this channel never gave: 406, as AMQP. */
   private void settled(CompletionStage<?> settle) {
+    awaitingBroker++;
     getContext().pipeToSelf(settle, (done, failure) -> new OnActor(() -> {
+      awaitingBroker--;
+      resumeIfHeld();
       if (failure != null) {
         Throwable cause = ApiErrors.unwrap(failure);
         if (cause instanceof BrokerException e && e.kind() != BrokerException.Kind.UNAVAILABLE) {
@@ -659,7 +697,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   /** Answers a broker call on the actor: {@code then} with its value, or an error frame. */
   private <T> void later(CompletionStage<T> stage, WsFrame f, java.util.function.Consumer<T> then) {
     int channel = f.node.path("channel").asInt(0);
+    awaitingBroker++;
     getContext().pipeToSelf(stage, (value, failure) -> new OnActor(() -> {
+      awaitingBroker--;
+      resumeIfHeld();
       if (failure != null) {
         send(error(f.id(), channel, ApiErrors.unwrap(failure)));
       } else {

@@ -28,6 +28,13 @@ final class WsTestClient implements AutoCloseable {
   /** The WebSocket close status the server sent, once the socket closed. */
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private final AtomicInteger ids = new AtomicInteger();
+  /** While set, the client stops pulling frames off the socket, as a stuck consumer would (TCP backpressure). */
+  private final Object demand = new Object();
+  private boolean paused;
+  /** A frame was taken while paused, so the next one is requested on {@link #resume}. */
+  private boolean owed;
+  /** The JDK allows one send at a time: asynchronous sends are chained. */
+  private CompletableFuture<?> sending = CompletableFuture.completedFuture(null);
   private final WebSocket socket;
   final JsonNode start;
 
@@ -45,6 +52,12 @@ final class WsTestClient implements AutoCloseable {
             closed.completeExceptionally(e);
           }
           partial.setLength(0);
+        }
+        synchronized (demand) {
+          if (paused) {
+            owed = true;
+            return null;
+          }
         }
         ws.request(1);
         return null;
@@ -78,6 +91,32 @@ final class WsTestClient implements AutoCloseable {
   /** Sends raw text, which need not be JSON. */
   void sendText(String text) {
     socket.sendText(text, true).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+  }
+
+  /** Sends raw text once the sends before it went out, without waiting: the server may not be reading. */
+  synchronized CompletableFuture<?> sendTextAsync(String text) {
+    sending = sending.thenCompose(v -> socket.sendText(text, true));
+    return sending;
+  }
+
+  /** Stops reading the socket after the frame being read now; frames already read stay available. */
+  void pause() {
+    synchronized (demand) {
+      paused = true;
+    }
+  }
+
+  /** Reads the socket again. */
+  void resume() {
+    boolean request;
+    synchronized (demand) {
+      paused = false;
+      request = owed;
+      owed = false;
+    }
+    if (request) {
+      socket.request(1);
+    }
   }
 
   /** Sends {@code method} on {@code channel} with alternating field names and values. */
