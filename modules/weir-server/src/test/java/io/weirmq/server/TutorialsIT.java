@@ -53,16 +53,24 @@ class TutorialsIT {
 
   @TempDir static Path dataDir;
   private static Process node;
+  private static int port;
+  private static int httpPort;
   private static Path logFile;
   private static ConnectionFactory factory;
   private final List<Connection> connections = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void startBroker() throws Exception {
+    port = freePort();
+    httpPort = freePort();
+    startNode();
+    factory = new ConnectionFactory().setHost("127.0.0.1").setPort(httpPort);
+  }
+
+  /** Starts the jar on the class's data dir and ports; its log is appended to, across restarts. */
+  private static void startNode() throws Exception {
     Path jar = Path.of(System.getProperty("weir.server.jar"));
     assertThat(jar).exists();
-    int port = freePort();
-    int httpPort = freePort();
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-jar", jar.toString());
     pb.environment().put("WEIR_DATA_DIR", dataDir.resolve("data").toString());
@@ -70,15 +78,26 @@ class TutorialsIT {
     pb.environment().put("WEIR_HTTP_PORT", Integer.toString(httpPort));
     pb.redirectErrorStream(true);
     logFile = dataDir.resolve("node.log"); // a file, not a pipe: nothing to drain, nothing lost at exit
-    pb.redirectOutput(logFile.toFile());
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    int readyBefore = count(log(), "WeirMQ node ready");
     node = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!(log().contains("WeirMQ node ready") && log().contains("HTTP API on"))
-        && node.isAlive() && System.nanoTime() < deadline) {
+    while (count(log(), "WeirMQ node ready") == readyBefore && node.isAlive() && System.nanoTime() < deadline) {
       Thread.sleep(100); // polling the log for readiness, with a deadline
     }
-    assertThat(log()).as("startup log").contains("WeirMQ node ready", "HTTP API on http://127.0.0.1:" + httpPort);
-    factory = new ConnectionFactory().setHost("127.0.0.1").setPort(httpPort);
+    // The HTTP API is bound before the node reports ready.
+    assertThat(count(log(), "WeirMQ node ready")).as("startup log:%n%s", log()).isGreaterThan(readyBefore);
+    assertThat(log()).contains("HTTP API on http://127.0.0.1:" + httpPort);
+  }
+
+  /** SIGTERM, as an operator stops it; waits for the process to end. */
+  private static void stopNode() throws Exception {
+    try {
+      node.destroy();
+      assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
+    } finally {
+      node.destroyForcibly();
+    }
   }
 
   @AfterAll
@@ -86,12 +105,7 @@ class TutorialsIT {
     if (node == null) {
       return;
     }
-    try {
-      node.destroy(); // SIGTERM
-      assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
-    } finally {
-      node.destroyForcibly();
-    }
+    stopNode();
     assertThat(log()).as("no errors in the broker log").doesNotContain(" ERROR ");
   }
 
@@ -183,6 +197,42 @@ class TutorialsIT {
       ch.basicAck(d.getEnvelope().getDeliveryTag(), false);
       done.add(d);
     }, tag -> { });
+  }
+
+  /** Tutorial 2's point about durability: a durable queue's persistent messages outlive the broker. */
+  @Test
+  void durableQueueAndPersistentMessagesSurviveABrokerRestart() throws Exception {
+    Connection before = connect();
+    Channel ch = before.createChannel();
+    ch.queueDeclare("durable_tasks", true, false, false, null);
+    ch.queueDeclare("transient_tasks", false, false, false, null);
+    ch.confirmSelect();
+    for (int i = 0; i < 3; i++) {
+      ch.basicPublish("", "durable_tasks", BasicProperties.PERSISTENT, ("kept-" + i).getBytes(UTF_8));
+    }
+    ch.basicPublish("", "transient_tasks", null, "lost".getBytes(UTF_8));
+    ch.waitForConfirmsOrDie(WAIT_MS);
+    before.close();
+
+    stopNode();
+    startNode();
+
+    Channel after = connect().createChannel();
+    assertThat(after.queueDeclare("transient_tasks", false, false, false, null).messageCount())
+        .as("a non-durable queue does not outlive the broker; declaring it makes a new, empty one").isZero();
+    assertThat(after.queueDeclare("durable_tasks", true, false, false, null).messageCount()).isEqualTo(3);
+    BlockingQueue<Delivery> got = new LinkedBlockingQueue<>();
+    after.basicConsume("durable_tasks", false, (tag, d) -> {
+      got.add(d);
+      after.basicAck(d.getEnvelope().getDeliveryTag(), false);
+    }, tag -> { });
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Delivery d = next(got);
+      assertThat(d.getProperties().deliveryMode()).isEqualTo(2);
+      bodies.add(d.bodyAsString());
+    }
+    assertThat(bodies).containsExactly("kept-0", "kept-1", "kept-2");
   }
 
   // ---------------------------------------------------------------- 3. Publish/Subscribe
@@ -465,6 +515,14 @@ class TutorialsIT {
 
   private static String log() throws IOException {
     return Files.exists(logFile) ? Files.readString(logFile, UTF_8) : "";
+  }
+
+  private static int count(String text, String what) {
+    int n = 0;
+    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   private static int freePort() throws IOException {
