@@ -45,9 +45,10 @@ public final class BrokerPublishBenchmark {
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "30"));
     Path data = opts.containsKey("data") ? Path.of(opts.get("data")) : Files.createTempDirectory("weir-bench");
 
-    Config config = ConfigFactory.parseString("weir.data-dir = \"" + data.toAbsolutePath() + "\"\n"
+    // -D overrides win, then the harness's own settings, then the server's profile.
+    Config config = ConfigFactory.systemProperties().withFallback(ConfigFactory.parseString("weir.data-dir = \"" + data.toAbsolutePath() + "\"\n"
             + "akka.remote.artery.canonical.port = 0\nakka.coordinated-shutdown.exit-jvm = off\n")
-        .withFallback(ConfigFactory.parseResources("application.conf"))
+        .withFallback(ConfigFactory.parseResources("application.conf")))
         .withFallback(ConfigFactory.defaultReference())
         .resolve(); // after the override, so ${weir.data-dir} in the journal URL sees it
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
