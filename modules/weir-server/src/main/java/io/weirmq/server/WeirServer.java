@@ -5,8 +5,8 @@ import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.weirmq.http.WeirHttpServer;
+import io.weirmq.node.NodeConfig;
 import io.weirmq.node.WeirNode;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +26,7 @@ public final class WeirServer {
   private WeirServer() {}
 
   public static void main(String[] args) throws Exception {
-    Config config = ConfigFactory.load();
+    Config config = NodeConfig.load();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
     // Logged from the last shutdown phase, not from whenTerminated: on SIGTERM the JVM may halt
     // before a callback on termination runs, and the line operators look for would be lost.

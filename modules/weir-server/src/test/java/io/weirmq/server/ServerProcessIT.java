@@ -32,7 +32,10 @@ class ServerProcessIT {
     int httpPort = freePort();
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-jar", jar.toString());
-    pb.environment().put("WEIR_DATA_DIR", dataDir.toString());
+    // As the README runs it: no WEIR_DATA_DIR, so the journal goes to ./data under the working
+    // directory (H2 refuses implicitly relative paths; the server must make it absolute).
+    pb.environment().remove("WEIR_DATA_DIR");
+    pb.directory(dataDir.toFile());
     pb.environment().put("WEIR_REMOTING_PORT", Integer.toString(port));
     pb.environment().put("WEIR_HTTP_PORT", Integer.toString(httpPort));
     pb.redirectErrorStream(true);
@@ -48,7 +51,7 @@ class ServerProcessIT {
       assertThat(contains(logFile, "WeirMQ node ready")).as("startup log:%n%s", Files.readString(logFile)).isTrue();
       assertThat(contains(logFile, "akka://weir@127.0.0.1:" + port)).isTrue();
       assertThat(contains(logFile, dataDir.toString())).isTrue();
-      assertThat(Files.exists(dataDir.resolve("journal/weir.mv.db"))).as("H2 journal file").isTrue();
+      assertThat(Files.exists(dataDir.resolve("data/journal/weir.mv.db"))).as("H2 journal file under ./data").isTrue();
       assertThat(contains(logFile, "HTTP API on http://127.0.0.1:" + httpPort)).isTrue();
 
       HttpResponse<String> exchanges = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
