@@ -6,32 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weirmq.http.HttpTestServer.Reply;
-import java.nio.file.Path;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Publish (after the confirm), batch publish and get with every ackmode and encoding, on a real node. */
 class HttpMessagesTest {
 
-  @TempDir
-  static Path dataDir;
-
-  private static HttpTestServer api;
-
-  @BeforeAll
-  static void start() {
-    api = HttpTestServer.start(dataDir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
+  @RegisterExtension
+  static final HttpTestServer api = new HttpTestServer();
 
   private static String queue() {
     String q = name("q");

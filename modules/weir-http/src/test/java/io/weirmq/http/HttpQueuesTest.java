@@ -5,31 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weirmq.http.HttpTestServer.Reply;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code /api/queues} on a real node: declare, list with counts, purge, delete. */
 class HttpQueuesTest {
 
-  @TempDir
-  static Path dataDir;
-
-  private static HttpTestServer api;
-
-  @BeforeAll
-  static void start() {
-    api = HttpTestServer.start(dataDir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
+  @RegisterExtension
+  static final HttpTestServer api = new HttpTestServer();
 
   static void assertError(Reply r, int status, String error, String reasonContains) {
     assertThat(r.status()).as("%s", r).isEqualTo(status);

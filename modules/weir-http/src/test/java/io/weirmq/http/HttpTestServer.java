@@ -8,15 +8,22 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real node on the H2 journal with the HTTP API bound to a free port, and a plain JDK HTTP client
- * to talk to it, as a user's script would. One per test class.
+ * to talk to it, as a user's script would. One per test class, as a JUnit extension:
+ * {@code @RegisterExtension static final HttpTestServer api = new HttpTestServer();}
  */
-final class HttpTestServer implements AutoCloseable {
+final class HttpTestServer implements BeforeAllCallback, AfterAllCallback {
 
   /** Small, so that a test can exceed it without streaming megabytes. */
   static final int MAX_BODY_BYTES = 64 * 1024;
@@ -24,32 +31,49 @@ final class HttpTestServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger NAMES = new AtomicInteger();
 
-  final TestNodes.Node node;
-  final URI base;
+  private final String extraConfig;
+  private Path dataDir;
+  TestNodes.Node node;
+  URI base;
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(10)).build();
 
-  private HttpTestServer(TestNodes.Node node, URI base) {
-    this.node = node;
-    this.base = base;
-  }
-
-  static HttpTestServer start(Path dataDir) {
-    return start(dataDir, "");
+  /** A server with the test defaults. */
+  HttpTestServer() {
+    this("");
   }
 
   /** With {@code extraConfig} (HOCON) over the test defaults, such as a short WebSocket heartbeat. */
-  static HttpTestServer start(Path dataDir, String extraConfig) {
-    TestNodes.Node node = TestNodes.start(ConfigFactory.parseString(extraConfig)
+  HttpTestServer(String extraConfig) {
+    this.extraConfig = extraConfig;
+  }
+
+  /** Starts the node and binds the API, once per test class (a {@code @RegisterExtension} field). */
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    dataDir = Files.createTempDirectory("weir-http-test");
+    node = TestNodes.start(ConfigFactory.parseString(extraConfig)
         .withFallback(ConfigFactory.parseString("weir.http.max-message-bytes = " + MAX_BODY_BYTES))
         .withFallback(TestNodes.config(dataDir)));
     try {
       HttpSettings settings = HttpSettings.from(node.system().settings().config()).withPort(0);
       var binding = TestNodes.await(WeirHttpServer.start(node.broker(), settings));
-      return new HttpTestServer(node, URI.create("http://127.0.0.1:" + binding.localAddress().getPort()));
+      base = URI.create("http://127.0.0.1:" + binding.localAddress().getPort());
     } catch (RuntimeException e) {
       node.close();
       throw e;
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    if (node != null) {
+      node.close();
+    }
+    if (dataDir != null) {
+      try (Stream<Path> files = Files.walk(dataDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 
@@ -97,11 +121,6 @@ final class HttpTestServer implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  @Override
-  public void close() {
-    node.close();
   }
 
   /** An HTTP answer, its body parsed as JSON when there is one. */

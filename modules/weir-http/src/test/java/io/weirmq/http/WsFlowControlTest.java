@@ -3,15 +3,12 @@ package io.weirmq.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Flow control with tiny limits: a client that stops reading its socket is either slowed down (its
@@ -26,26 +23,12 @@ class WsFlowControlTest {
   /** Large bodies fill the kernel's socket buffers quickly, so frames back up in the server's buffer. */
   static final int BIG = 100 * 1024;
 
-  @TempDir
-  static Path dataDir;
-
-  private static HttpTestServer api;
-
-  @BeforeAll
-  static void start() {
-    api = HttpTestServer.start(dataDir, """
+  @RegisterExtension
+  static final HttpTestServer api = new HttpTestServer("""
         weir.http.max-message-bytes = 256 KiB
         weir.http.websocket { outgoing-buffer = %d, max-unconfirmed = %d }
         akka.http.server.socket-options.so-send-buffer-size = 16 KiB
         """.formatted(OUTGOING_BUFFER, MAX_UNCONFIRMED));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
 
   @Test
   void aPublisherWithMoreThanMaxUnconfirmedInFlightGetsEveryConfirm() {

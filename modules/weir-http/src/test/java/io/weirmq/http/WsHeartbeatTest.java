@@ -3,35 +3,18 @@ package io.weirmq.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Heartbeats with a short configured interval: silent clients are closed, talking ones stay. */
 class WsHeartbeatTest {
 
   private static final Duration HEARTBEAT = Duration.ofMillis(400);
 
-  @TempDir
-  static Path dataDir;
-
-  private static HttpTestServer api;
-
-  @BeforeAll
-  static void start() {
-    api = HttpTestServer.start(dataDir, "weir.http.websocket.heartbeat = " + HEARTBEAT.toMillis() + "ms");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
+  @RegisterExtension
+  static final HttpTestServer api = new HttpTestServer("weir.http.websocket.heartbeat = " + HEARTBEAT.toMillis() + "ms");
 
   @Test
   void theServerSendsHeartbeatsAndClosesASilentConnectionAfterAboutTwoIntervals() throws Exception {

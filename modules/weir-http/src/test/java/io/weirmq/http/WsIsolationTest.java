@@ -3,36 +3,19 @@ package io.weirmq.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A broken client never hurts other clients: while some misbehave, another publishes and consumes as usual. */
 class WsIsolationTest {
 
-  @TempDir
-  static Path dataDir;
-
-  private static HttpTestServer api;
-
-  @BeforeAll
-  static void start() {
-    api = HttpTestServer.start(dataDir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
+  @RegisterExtension
+  static final HttpTestServer api = new HttpTestServer();
 
   @Test
   void floodsOfMalformedOversizeAndChannelFramesLeaveAWellBehavedClientWorking() {

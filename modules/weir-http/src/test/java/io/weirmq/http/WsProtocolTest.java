@@ -4,33 +4,16 @@ import static io.weirmq.http.HttpTestServer.name;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The WebSocket protocol's happy paths on a real node: confirms, consume, ack, returns, prefetch, get. */
 class WsProtocolTest {
 
-  @TempDir
-  static Path dataDir;
-
-  private static HttpTestServer api;
-
-  @BeforeAll
-  static void start() {
-    api = HttpTestServer.start(dataDir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
-  }
+  @RegisterExtension
+  static final HttpTestServer api = new HttpTestServer();
 
   static String declareQueue(WsTestClient ws, int channel) {
     String q = name("wsq");
