@@ -143,15 +143,33 @@ public final class QueueState {
 
   /** The dead-letter copies still to be published, oldest first, bodies read from the store. */
   public List<DeadLetter> pendingDeadLetters() {
-    if (!settings.hasDeadLetterExchange()) {
-      return List.of(); // see dropOrphanedDeadLetters
-    }
-    List<DeadLetter> out = new ArrayList<>(pendingDeadLetters.size());
-    for (StoredMessage m : pendingDeadLetters.values()) {
-      out.add(new DeadLetter(m.id(), DeadLetters.copy(m.exchange(), m.routingKey(), m.properties(),
-          bodies.get(m.id()), queue, settings, m.pendingReason, m.pendingAt)));
+    List<DeadLetter> out = new ArrayList<>();
+    for (long id : pendingDeadLetterIds()) {
+      out.add(deadLetter(id));
     }
     return out;
+  }
+
+  /**
+   * The ids of the dead letters still to be published, oldest first; cheap, so a caller that has
+   * most of them in flight builds only the copies it needs with {@link #deadLetter}. Empty while the
+   * queue has no dead-letter exchange (see {@link #dropOrphanedDeadLetters}).
+   */
+  public List<Long> pendingDeadLetterIds() {
+    if (pendingDeadLetters.isEmpty() || !settings.hasDeadLetterExchange()) {
+      return List.of();
+    }
+    return List.copyOf(pendingDeadLetters.keySet());
+  }
+
+  /** The dead-letter copy of a pending dead letter, its body read from the store. */
+  public DeadLetter deadLetter(long id) {
+    StoredMessage m = pendingDeadLetters.get(id);
+    if (m == null) {
+      throw new IllegalArgumentException("message " + id + " is not waiting to be dead-lettered");
+    }
+    return new DeadLetter(id, DeadLetters.copy(m.exchange(), m.routingKey(), m.properties(), bodies.get(id), queue,
+        settings, m.pendingReason, m.pendingAt));
   }
 
   public byte[] body(long messageId) {

@@ -392,12 +392,14 @@ public final class QueueEntity
     }
   }
 
+  /** Publishes the dead letters not already on their way; runs after every write, so it stays cheap. */
   private void publishDeadLetters(QueueState state) {
-    for (DeadLetter dl : state.pendingDeadLetters()) {
-      if (!deadLettersInFlight.add(dl.messageId())) {
+    for (long id : state.pendingDeadLetterIds()) {
+      if (!deadLettersInFlight.add(id)) {
         continue;
       }
-      MessageIds ids = MessageIds.of(dl.messageId());
+      DeadLetter dl = state.deadLetter(id);
+      MessageIds ids = MessageIds.of(id);
       environment.publishDeadLetter(queue.id().vhost(), dl.message()).whenComplete((done, failure) ->
           context.getSelf().tell(failure == null ? new DeadLettersPublished(ids) : new DeadLettersFailed(ids)));
     }
