@@ -226,7 +226,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     }
     try {
       if (m.frame() instanceof Incoming.Text t) {
-        handle(WsFrame.parse(mapper, t.text()));
+        for (WsFrame f : WsFrame.parse(mapper, t.text())) {
+          if (closing) {
+            break; // a frame of the batch closed the connection: the rest is not handled
+          }
+          handle(f);
+        }
       } else if (m.frame() instanceof Incoming.TooLarge t) {
         throw new WsFrame.Violation(WsFrame.SYNTAX_ERROR,
             "frame: larger than the limit of " + t.limit() + " bytes (weir.http.max-message-bytes)");

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,15 +42,33 @@ final class WsFrame {
     this.method = method;
   }
 
-  static WsFrame parse(ObjectMapper mapper, String text) {
+  /**
+   * The frames of one WebSocket message: a frame object, or a batch (a non-empty JSON array of
+   * frame objects, handled in order as if sent one by one).
+   */
+  static List<WsFrame> parse(ObjectMapper mapper, String text) {
     JsonNode node;
     try {
       node = mapper.readTree(text);
     } catch (JsonProcessingException e) {
       throw new Violation(SYNTAX_ERROR, "frame: " + Json.describe(e).getMessage());
     }
+    if (node != null && node.isArray()) {
+      if (node.isEmpty()) {
+        throw new Violation(SYNTAX_ERROR, "frame: a batch must hold at least one frame");
+      }
+      List<WsFrame> frames = new ArrayList<>(node.size());
+      for (int i = 0; i < node.size(); i++) {
+        frames.add(frame(node.get(i), "frame " + (i + 1) + " of the batch"));
+      }
+      return frames;
+    }
+    return List.of(frame(node, "frame"));
+  }
+
+  private static WsFrame frame(JsonNode node, String what) {
     if (node == null || !node.isObject()) {
-      throw new Violation(SYNTAX_ERROR, "frame: must be a JSON object");
+      throw new Violation(SYNTAX_ERROR, what + ": must be a JSON object (or, for a batch, an array of them)");
     }
     JsonNode method = node.get("method");
     if (method == null || !method.isTextual()) {

@@ -111,6 +111,31 @@ class WsFailuresTest {
     }
   }
 
+  @Test
+  void anEmptyBatchIsASyntaxError() {
+    assertClosedWhileAnotherConnectionWorks("[]", 502);
+  }
+
+  @Test
+  void aBatchWithAnElementThatIsNotAFrameIsRefusedWholeNamingThatElement() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.sendText("[{\"method\":\"channel.open\",\"channel\":1},42]");
+      assertThat(ws.expectClosedBy(502).get("reason").asText()).contains("frame 2 of the batch");
+    }
+  }
+
+  @Test
+  void framesAfterAViolationInABatchAreNotHandled() {
+    String q = name("after-violation");
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.sendText("[{\"method\":\"channel.open\",\"channel\":1},{\"method\":\"basic.teleport\",\"channel\":1},"
+          + "{\"method\":\"queue.declare\",\"channel\":1,\"name\":\"" + q + "\"}]");
+      ws.expect("channel.open-ok");
+      ws.expectClosedBy(503);
+    }
+    assertThat(api.get("/api/queues/%2F/" + q).status()).isEqualTo(404);
+  }
+
   private static void assertClosedWhileAnotherConnectionWorks(String frame, int code) {
     try (WsTestClient good = WsTestClient.connect(api); WsTestClient bad = WsTestClient.connect(api)) {
       good.openChannel(1);

@@ -47,7 +47,13 @@ final class WsTestClient implements AutoCloseable {
         partial.append(data);
         if (last) {
           try {
-            frames.add(JSON.readTree(partial.toString()));
+            JsonNode message = JSON.readTree(partial.toString());
+            // A batch is its frames in order (docs/protocol.md, "Batches").
+            if (message.isArray()) {
+              message.forEach(frames::add);
+            } else {
+              frames.add(message);
+            }
           } catch (Exception e) {
             closed.completeExceptionally(e);
           }

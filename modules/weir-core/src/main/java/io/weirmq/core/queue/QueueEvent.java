@@ -1,6 +1,7 @@
 package io.weirmq.core.queue;
 
 import io.weirmq.core.message.MessageProperties;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -11,6 +12,48 @@ import java.util.List;
  * all call that same function.
  */
 public sealed interface QueueEvent {
+
+  /**
+   * The same events with every {@link MessagesAcked} merged into one, at the place of the first.
+   * A write that settles many deliveries (a consumer acking one message at a time) then costs one
+   * journal row for its acks instead of one per ack. Sound because the events of one write name
+   * each message at most once (the queue refuses a second settlement of an id in the same batch),
+   * and an ack commutes with every event about other messages.
+   */
+  static List<QueueEvent> coalesceAcks(List<QueueEvent> events) {
+    int acks = 0;
+    int ids = 0;
+    for (QueueEvent e : events) {
+      if (e instanceof MessagesAcked a) {
+        acks++;
+        ids += a.ids().count();
+      }
+    }
+    if (acks < 2) {
+      return events;
+    }
+    long[] merged = new long[ids];
+    int n = 0;
+    for (QueueEvent e : events) {
+      if (e instanceof MessagesAcked a) {
+        long[] values = a.ids().values();
+        System.arraycopy(values, 0, merged, n, values.length);
+        n += values.length;
+      }
+    }
+    Arrays.sort(merged);
+    List<QueueEvent> out = new ArrayList<>(events.size() - acks + 1);
+    boolean placed = false;
+    for (QueueEvent e : events) {
+      if (!(e instanceof MessagesAcked)) {
+        out.add(e);
+      } else if (!placed) {
+        out.add(new MessagesAcked(MessageIds.of(merged)));
+        placed = true;
+      }
+    }
+    return out;
+  }
 
   /** The queue was declared or its settings changed (redeclare, policy). */
   record QueueConfigured(QueueSettings settings) implements QueueEvent {}

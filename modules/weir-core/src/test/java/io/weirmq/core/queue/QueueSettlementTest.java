@@ -317,4 +317,32 @@ class QueueSettlementTest {
     assertThat(q.readyIds()).containsExactly(2L);
     assertThat(q.pendingIds()).containsExactly(1L);
   }
+
+  @Test
+  void acksOfOneWriteCoalesceIntoOneEventWithTheSameOutcome() {
+    QueueDriver original = queueWithDelivered(QueueSettings.DEFAULT, 6, "ch1");
+    QueueDriver coalesced = queueWithDelivered(QueueSettings.DEFAULT, 6, "ch1");
+    // Decided together against one state, as the queue entity decides a batch of settlements.
+    List<QueueEvent> batch = new java.util.ArrayList<>();
+    batch.addAll(original.state().ack("ch1", MessageIds.of(4)));
+    batch.addAll(original.state().nack("ch1", MessageIds.of(2), true, original.now()));
+    batch.addAll(original.state().ack("ch1", MessageIds.of(1, 3)));
+    batch.addAll(original.state().ack("ch1", MessageIds.of(6)));
+
+    List<QueueEvent> merged = QueueEvent.coalesceAcks(batch);
+
+    assertThat(merged).containsExactly(new MessagesAcked(MessageIds.of(1, 3, 4, 6)), new MessagesRequeued(MessageIds.of(2)));
+    original.persist(batch);
+    coalesced.persist(merged);
+    assertThat(coalesced.readyIds()).isEqualTo(original.readyIds()).containsExactly(2L);
+    assertThat(coalesced.unackedIds()).isEqualTo(original.unackedIds()).containsExactly(5L);
+    assertThat(coalesced.state().counts()).isEqualTo(original.state().counts());
+    assertThat(coalesced.store().size()).isEqualTo(original.store().size());
+  }
+
+  @Test
+  void coalescingLeavesABatchWithAtMostOneAckUntouched() {
+    List<QueueEvent> one = List.of(new MessagesRequeued(MessageIds.of(2)), new MessagesAcked(MessageIds.of(1)));
+    assertThat(QueueEvent.coalesceAcks(one)).isSameAs(one);
+  }
 }

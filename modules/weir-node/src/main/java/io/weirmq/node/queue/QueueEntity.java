@@ -329,7 +329,7 @@ public final class QueueEntity
     }
     inFlightPublishes.addAll(publishes);
     batchWritten = written;
-    return Effect().persist(events).thenRun(s -> {
+    return Effect().persist(QueueEvent.coalesceAcks(events)).thenRun(s -> {
       done.run();
       scheduleMaintain();
     }).thenNoReply();
