@@ -11,19 +11,20 @@ import java.time.Duration;
  * @param maxUnconfirmed publishes awaiting confirms before the server stops reading a connection
  * @param messageTimeout how long a fragmented text frame may take to arrive
  * @param maxMessageBytes the largest frame accepted (weir.http.max-message-bytes)
+ * @param maxBatchFrames the most frames the server sends in one WebSocket message (a batch)
  */
 public record WebSocketSettings(Duration heartbeat, int outgoingBuffer, int maxUnconfirmed, Duration messageTimeout,
-    long maxMessageBytes) {
+    long maxMessageBytes, int maxBatchFrames) {
 
   public static WebSocketSettings from(Config config) {
     Config c = config.getConfig("weir.http.websocket");
     return new WebSocketSettings(c.getDuration("heartbeat"), c.getInt("outgoing-buffer"), c.getInt("max-unconfirmed"),
-        c.getDuration("message-timeout"), config.getBytes("weir.http.max-message-bytes"));
+        c.getDuration("message-timeout"), config.getBytes("weir.http.max-message-bytes"), c.getInt("max-batch-frames"));
   }
 
   /** The interval a client asked for, if shorter than ours: either side may want to notice a dead peer sooner. */
   public WebSocketSettings withHeartbeatAtMost(Duration requested) {
     return requested.isZero() || requested.isNegative() || requested.compareTo(heartbeat) >= 0 ? this
-        : new WebSocketSettings(requested, outgoingBuffer, maxUnconfirmed, messageTimeout, maxMessageBytes);
+        : new WebSocketSettings(requested, outgoingBuffer, maxUnconfirmed, messageTimeout, maxMessageBytes, maxBatchFrames);
   }
 }

@@ -24,6 +24,7 @@ import io.weirmq.node.Broker;
 import io.weirmq.node.Envelope;
 import io.weirmq.node.PublishOutcome;
 import io.weirmq.node.channel.BrokerChannel;
+import io.weirmq.node.queue.QueueEntity.Outcome;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,9 +32,11 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 
@@ -70,7 +73,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   enum StopNow implements Command { INSTANCE }
 
-  record Delivered(WsChannel channel, Envelope envelope) implements Command {}
+  record Delivered(WsChannel channel, List<Envelope> envelopes) implements Command {}
+
+  /** Sends what was queued for the socket during this turn, as one batch. */
+  enum Flush implements Command { INSTANCE }
 
   record ConsumerCancelled(WsChannel channel, String consumerTag) implements Command {}
 
@@ -103,6 +109,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     final BrokerChannel channel;
     boolean confirms;
     long nextPublishSeq = 1;
+    /** Every publish up to this number has had its ack or nack sent. */
+    long confirmedUpTo;
+    /** Publishes acked by the broker whose ack is not yet sent. */
+    final TreeSet<Long> ackedUnsent = new TreeSet<>();
+    /** Publishes above {@link #confirmedUpTo} whose ack or nack was already sent on its own. */
+    final TreeSet<Long> sentAbove = new TreeSet<>();
     int pendingConsumes;
     final Set<String> consumers = new HashSet<>();
     /** Deliveries that overtook their consume-ok: AMQP clients expect the ok first. */
@@ -113,6 +125,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       this.channel = channel;
     }
   }
+
+  private static final Set<String> SETTLEMENTS = Set.of("basic.ack", "basic.nack", "basic.reject");
 
   static final int CONNECTION_FORCED = 320;
   static final int RESOURCE_ERROR = 506;
@@ -126,6 +140,14 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private final String vhost;
   private final String connectionId;
   private final Map<Integer, WsChannel> channels = new HashMap<>();
+
+  /** A publish read from the socket, valid, waiting to go to the broker with the others of its batch. */
+  private record PendingPublish(WsChannel channel, long seq, JsonNode id, Message message, boolean mandatory) {}
+
+  private final List<PendingPublish> pendingPublishes = new ArrayList<>();
+  /** Settlements read from the socket, per channel, waiting to go to the broker together. */
+  private final Map<WsChannel, List<BrokerChannel.Settlement>> pendingSettles = new LinkedHashMap<>();
+  private boolean flushScheduled;
   /** Frames waiting for the socket; {@code pushed} marks those the client did not ask for (deliveries). */
   private record Queued(String text, boolean pushed) {}
 
@@ -191,7 +213,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
         })
         .onMessage(Tick.class, m -> onTick())
         .onMessage(Delivered.class, m -> {
-          onDelivered(m.channel(), m.envelope());
+          m.envelopes().forEach(e -> onDelivered(m.channel(), e));
+          return this;
+        })
+        .onMessage(Flush.class, m -> {
+          flushScheduled = false;
+          flush();
           return this;
         })
         .onMessage(ConsumerCancelled.class, m -> {
@@ -230,8 +257,18 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
           if (closing) {
             break; // a frame of the batch closed the connection: the rest is not handled
           }
+          // Publishes and settlements of a batch go to the broker together; anything else first
+          // sends those before it, so the broker sees requests in the order the client made them.
+          if (!f.method.equals("basic.publish")) {
+            sendPublishes();
+          }
+          if (!SETTLEMENTS.contains(f.method)) {
+            sendSettlements();
+          }
           handle(f);
         }
+        sendPublishes();
+        sendSettlements();
       } else if (m.frame() instanceof Incoming.TooLarge t) {
         throw new WsFrame.Violation(WsFrame.SYNTAX_ERROR,
             "frame: larger than the limit of " + t.limit() + " bytes (weir.http.max-message-bytes)");
@@ -239,6 +276,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
         throw new WsFrame.Violation(WsFrame.SYNTAX_ERROR, "frame: binary frames are not supported, send JSON text");
       }
     } catch (WsFrame.Violation v) {
+      // The connection ends: publishes it read are never confirmed, so they need not be sent.
+      awaitingBroker -= pendingPublishes.size();
+      pendingPublishes.clear();
+      pendingSettles.clear();
       closeConnection(v.code, v.getMessage());
     }
     ack(m.ackTo());
@@ -305,6 +346,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     enqueue(frame, true);
   }
 
+  /** Queues a frame; it goes out at the end of this turn, with every other frame queued meanwhile. */
   private void enqueue(Map<String, Object> frame, boolean pushed) {
     try {
       outbox.add(new Queued(mapper.writeValueAsString(frame), pushed));
@@ -314,23 +356,47 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     if (pushed) {
       queuedPushes++;
     }
-    flush();
+    if (!flushScheduled) {
+      flushScheduled = true;
+      getContext().getSelf().tell(Flush.INSTANCE);
+    }
   }
 
+  /**
+   * Writes what waits for the socket when it can take more: one frame alone, or several as one
+   * batch (a JSON array) of at most max-batch-frames frames and about max-message-bytes.
+   */
   private void flush() {
     if (out != null && outReady && !outbox.isEmpty()) {
       outReady = false;
       lastSent = System.nanoTime();
-      Queued next = outbox.poll();
-      if (next.pushed()) {
-        queuedPushes--;
+      Queued first = take();
+      String text = first.text();
+      if (!outbox.isEmpty()) {
+        StringBuilder batch = new StringBuilder(text.length() * Math.min(outbox.size() + 1, settings.maxBatchFrames()) + 16)
+            .append('[').append(text);
+        int frames = 1;
+        while (frames < settings.maxBatchFrames() && !outbox.isEmpty()
+            && batch.length() + outbox.peek().text().length() + 2 <= settings.maxMessageBytes()) {
+          batch.append(',').append(take().text());
+          frames++;
+        }
+        text = batch.append(']').toString();
       }
-      out.tell(new Outgoing.Frame(next.text()));
+      out.tell(new Outgoing.Frame(text));
       if (outbox.isEmpty() && closing) {
         out.tell(new Outgoing.End());
       }
     }
     resumeIfHeld();
+  }
+
+  private Queued take() {
+    Queued next = outbox.poll();
+    if (next.pushed()) {
+      queuedPushes--;
+    }
+    return next;
   }
 
   /** Completes the outgoing side once everything queued is written. */
@@ -457,15 +523,16 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       case "basic.get" -> get(f);
       case "basic.ack" -> {
         WsChannel ch = channel(f.only("delivery_tag", "multiple"));
-        settled(ch.channel.basicAck(f.number("delivery_tag", 0), f.bool("multiple", false)));
+        settle(ch, f.number("delivery_tag", 0), f.bool("multiple", false), Outcome.ACK);
       }
       case "basic.nack" -> {
         WsChannel ch = channel(f.only("delivery_tag", "multiple", "requeue"));
-        settled(ch.channel.basicNack(f.number("delivery_tag", 0), f.bool("multiple", false), f.bool("requeue", true)));
+        settle(ch, f.number("delivery_tag", 0), f.bool("multiple", false),
+            f.bool("requeue", true) ? Outcome.REQUEUE : Outcome.REJECT);
       }
       case "basic.reject" -> {
         WsChannel ch = channel(f.only("delivery_tag", "requeue"));
-        settled(ch.channel.basicReject(f.number("delivery_tag", 0), f.bool("requeue", true)));
+        settle(ch, f.number("delivery_tag", 0), false, f.bool("requeue", true) ? Outcome.REQUEUE : Outcome.REJECT);
       }
       default -> throw new WsFrame.Violation(WsFrame.COMMAND_INVALID, "method: unknown method \"" + f.method + "\"");
     }
@@ -558,23 +625,44 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       return;
     }
     awaitingBroker++;
-    getContext().pipeToSelf(broker.publish(vhost, message), (outcome, failure) -> new OnActor(() -> {
-      awaitingBroker--;
-      published(ch, seq, f.id(), message, mandatory, outcome, failure);
+    pendingPublishes.add(new PendingPublish(ch, seq, f.id(), message, mandatory));
+  }
+
+  /** Sends the publishes read so far to the broker as one request; their confirms come together. */
+  private void sendPublishes() {
+    if (pendingPublishes.isEmpty()) {
+      return;
+    }
+    List<PendingPublish> batch = List.copyOf(pendingPublishes);
+    pendingPublishes.clear();
+    List<Message> messages = new ArrayList<>(batch.size());
+    batch.forEach(p -> messages.add(p.message()));
+    getContext().pipeToSelf(broker.publish(vhost, messages), (outcomes, failure) -> new OnActor(() -> {
+      awaitingBroker -= batch.size();
+      Set<WsChannel> confirming = new LinkedHashSet<>();
+      for (int i = 0; i < batch.size(); i++) {
+        PendingPublish p = batch.get(i);
+        published(p, failure == null ? outcomes.get(i) : null, failure);
+        if (p.seq() > 0) {
+          confirming.add(p.channel());
+        }
+      }
+      confirming.forEach(this::sendAcks);
       resumeIfHeld();
     }));
   }
 
-  private void published(WsChannel ch, long seq, JsonNode id, Message message, boolean mandatory,
-      PublishOutcome outcome, Throwable failure) {
+  private void published(PendingPublish p, PublishOutcome outcome, Throwable failure) {
+    WsChannel ch = p.channel();
     if (channels.get(ch.number) != ch) {
       return; // the channel closed meanwhile: its client no longer waits for confirms
     }
     if (failure != null) {
-      refusedPublish(ch, seq, id, ApiErrors.unwrap(failure));
+      refusedPublish(ch, p.seq(), p.id(), ApiErrors.unwrap(failure));
       return;
     }
-    if (mandatory && !outcome.routed()) {
+    Message message = p.message();
+    if (p.mandatory() && !outcome.routed()) {
       Map<String, Object> r = frame("basic.return", null, ch.number);
       r.put("reply_code", NO_ROUTE);
       r.put("reply_text", "NO_ROUTE");
@@ -584,8 +672,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       putPayload(r, message.body());
       send(r);
     }
-    if (seq > 0) {
-      send(confirm(ch, outcome.confirmed() ? "basic.ack" : "basic.nack", seq));
+    if (p.seq() > 0) {
+      if (outcome.confirmed()) {
+        ch.ackedUnsent.add(p.seq()); // sent by sendAcks, after every return of the batch
+      } else {
+        sendNack(ch, p.seq());
+      }
     }
   }
 
@@ -596,14 +688,48 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     }
     send(error);
     if (seq > 0) {
-      send(confirm(ch, "basic.nack", seq));
+      sendNack(ch, seq);
     }
   }
 
-  private Map<String, Object> confirm(WsChannel ch, String method, long seq) {
+  private void sendNack(WsChannel ch, long seq) {
+    send(confirm(ch, "basic.nack", seq, false));
+    ch.sentAbove.add(seq);
+    sendAcks(ch);
+  }
+
+  /**
+   * Sends the channel's pending acks: one cumulative ack ({@code multiple}) for those that extend
+   * the run of confirmed publishes, and the rest (confirmed ahead of an earlier publish still
+   * waiting on another queue) one by one.
+   */
+  private void sendAcks(WsChannel ch) {
+    long highest = 0;
+    int acked = 0;
+    while (true) {
+      long next = ch.confirmedUpTo + 1;
+      if (ch.ackedUnsent.remove(next)) {
+        highest = next;
+        acked++;
+      } else if (!ch.sentAbove.remove(next)) {
+        break;
+      }
+      ch.confirmedUpTo = next;
+    }
+    if (acked > 0) {
+      send(confirm(ch, "basic.ack", highest, acked > 1));
+    }
+    for (long seq : ch.ackedUnsent) {
+      send(confirm(ch, "basic.ack", seq, false));
+      ch.sentAbove.add(seq);
+    }
+    ch.ackedUnsent.clear();
+  }
+
+  private Map<String, Object> confirm(WsChannel ch, String method, long seq, boolean multiple) {
     Map<String, Object> c = frame(method, null, ch.number);
     c.put("delivery_tag", seq);
-    c.put("multiple", false);
+    c.put("multiple", multiple);
     return c;
   }
 
@@ -619,8 +745,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     tryLater(f, () -> {
       ch.pendingConsumes++;
       awaitingBroker++;
-      CompletionStage<String> started = ch.channel.basicConsume(queue(queueName), tag, autoAck, exclusive,
-          (consumerTag, envelope) -> self.tell(new Delivered(ch, envelope)),
+      CompletionStage<String> started = ch.channel.basicConsumeBatches(queue(queueName), tag, autoAck, exclusive,
+          (consumerTag, envelopes) -> self.tell(new Delivered(ch, envelopes)),
           consumerTag -> self.tell(new ConsumerCancelled(ch, consumerTag)));
       getContext().pipeToSelf(started, (consumerTag, failure) -> new OnActor(() -> {
         ch.pendingConsumes--;
@@ -669,6 +795,20 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       r.put("message_count", got.get().messageCount());
       send(r);
     }));
+  }
+
+  private void settle(WsChannel ch, long deliveryTag, boolean multiple, Outcome outcome) {
+    pendingSettles.computeIfAbsent(ch, c -> new ArrayList<>())
+        .add(new BrokerChannel.Settlement(deliveryTag, multiple, outcome));
+  }
+
+  /** Sends the settlements read so far, one request per channel. */
+  private void sendSettlements() {
+    if (pendingSettles.isEmpty()) {
+      return;
+    }
+    pendingSettles.forEach((ch, settlements) -> settled(ch.channel.settle(settlements)));
+    pendingSettles.clear();
   }
 
   /** A settle the broker refused names a delivery tag this channel never gave: 406, as AMQP. */

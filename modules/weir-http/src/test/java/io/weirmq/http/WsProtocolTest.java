@@ -4,6 +4,7 @@ import static io.weirmq.http.HttpTestServer.name;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -139,6 +140,74 @@ class WsProtocolTest {
       ws.ok("exchange.delete", 3, "name", x);
       assertThat(api.get("/api/queues/%2F/" + q).status()).isEqualTo(404);
     }
+  }
+
+  @Test
+  void publishesOfOneBatchAreConfirmedByOneCumulativeAckAfterTheirReturns() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      String q = declareQueue(ws, 1);
+      ws.ok("confirm.select", 1);
+      ws.sendBatch(
+          WsTestClient.frame("basic.publish", 1, "routing_key", q, "payload", "a"),
+          WsTestClient.frame("basic.publish", 1, "routing_key", name("nowhere"), "mandatory", true, "payload", "lost"),
+          WsTestClient.frame("basic.publish", 1, "routing_key", q, "payload", "b"),
+          WsTestClient.frame("basic.publish", 1, "routing_key", q, "payload", "c"));
+
+      assertThat(ws.expect("basic.return").get("payload").asText()).isEqualTo("lost");
+      JsonNode ack = ws.expect("basic.ack");
+      assertThat(ack.get("delivery_tag").asLong()).isEqualTo(4);
+      assertThat(ack.get("multiple").asBoolean()).isTrue();
+      assertThat(messages(q)).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void deliveriesAreSentInBatchesAndAcksOfOneBatchSettleThemAll() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      String q = declareQueue(ws, 1);
+      ws.ok("confirm.select", 1);
+      ObjectNode[] publishes = new ObjectNode[20];
+      for (int i = 0; i < publishes.length; i++) {
+        publishes[i] = WsTestClient.frame("basic.publish", 1, "routing_key", q, "payload", "m" + i);
+      }
+      ws.sendBatch(publishes);
+      assertThat(ws.expect("basic.ack").get("delivery_tag").asLong()).isEqualTo(20);
+
+      int before = ws.messagesReceived.get();
+      ws.ok("basic.qos", 1, "prefetch_count", 50);
+      ws.ok("basic.consume", 1, "queue", q, "consumer_tag", "c1");
+      ObjectNode[] acks = new ObjectNode[20];
+      for (int i = 0; i < 20; i++) {
+        JsonNode d = ws.expect("basic.deliver");
+        assertThat(d.get("payload").asText()).isEqualTo("m" + i);
+        acks[i] = WsTestClient.frame("basic.ack", 1, "delivery_tag", d.get("delivery_tag").asLong());
+      }
+      // 2 replies and 20 deliveries: the deliveries of one turn of the queue travel together.
+      assertThat(ws.messagesReceived.get() - before).isLessThan(2 + 20);
+
+      ws.sendBatch(acks);
+      awaitCount(q, 0);
+    }
+  }
+
+  @Test
+  void aTagSettledTwiceInOneBatchClosesTheConnectionWithPreconditionFailed() {
+    String q;
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      q = declareQueue(ws, 1);
+      ws.ok("confirm.select", 1);
+      publish(ws, 1, q, "once");
+      ws.expect("basic.ack");
+      ws.ok("basic.consume", 1, "queue", q);
+      long tag = ws.expect("basic.deliver").get("delivery_tag").asLong();
+      ws.sendBatch(WsTestClient.frame("basic.ack", 1, "delivery_tag", tag),
+          WsTestClient.frame("basic.ack", 1, "delivery_tag", tag));
+      assertThat(ws.expectClosedBy(406).get("reason").asText()).contains(String.valueOf(tag));
+    }
+    awaitCount(q, 0); // the first ack counted
   }
 
   static void awaitCount(String queue, long expected) {

@@ -25,6 +25,8 @@ final class WsTestClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+  /** WebSocket messages received; fewer than frames when the server batched some. */
+  final AtomicInteger messagesReceived = new AtomicInteger();
   /** The WebSocket close status the server sent, once the socket closed. */
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private final AtomicInteger ids = new AtomicInteger();
@@ -48,6 +50,7 @@ final class WsTestClient implements AutoCloseable {
         if (last) {
           try {
             JsonNode message = JSON.readTree(partial.toString());
+            messagesReceived.incrementAndGet();
             // A batch is its frames in order (docs/protocol.md, "Batches").
             if (message.isArray()) {
               message.forEach(frames::add);
@@ -92,6 +95,11 @@ final class WsTestClient implements AutoCloseable {
 
   static WsTestClient connect(HttpTestServer server, String query) {
     return new WsTestClient(URI.create(server.base.toString().replace("http:", "ws:") + "/ws" + query));
+  }
+
+  /** Sends frames as one batch (a JSON array in one WebSocket message). */
+  void sendBatch(ObjectNode... batch) {
+    sendText(JSON.createArrayNode().addAll(java.util.List.of(batch)).toString());
   }
 
   /** Sends raw text, which need not be JSON. */

@@ -272,9 +272,10 @@ class SerializationTest {
     Delivery basicGet = new Delivery(null, "owner", 1, "", "q", MessageProperties.EMPTY, new byte[0], false, 0);
     assertThat(roundTrip(basicGet)).usingRecursiveComparison().isEqualTo(basicGet);
 
-    ChannelMessage.Delivered delivered = roundTrip(new ChannelMessage.Delivered(QUEUE_REF, delivery()));
+    ChannelMessage.Delivered delivered = roundTrip(new ChannelMessage.Delivered(QUEUE_REF, List.of(delivery(), basicGet)));
     assertThat(delivered.queue()).isEqualTo(QUEUE_REF);
-    assertThat(delivered.delivery()).usingRecursiveComparison().isEqualTo(delivery());
+    assertThat(delivered.deliveries()).usingRecursiveFieldByFieldElementComparator()
+        .containsExactly(delivery(), basicGet);
   }
 
   @Test

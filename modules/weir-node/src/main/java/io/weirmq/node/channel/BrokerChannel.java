@@ -46,6 +46,18 @@ public final class BrokerChannel implements AutoCloseable {
     void handle(String consumerTag, Envelope envelope);
   }
 
+  /**
+   * Receives a consumer's deliveries several at a time: all those its queue sent together, in
+   * order. For connections that forward them in bulk (the WebSocket protocol's batches).
+   */
+  @FunctionalInterface
+  public interface BatchDeliverCallback {
+    void handle(String consumerTag, List<Envelope> envelopes);
+  }
+
+  /** One settlement of {@link #settle}: basic.ack, basic.nack or basic.reject of a delivery tag. */
+  public record Settlement(long deliveryTag, boolean multiple, QueueEntity.Outcome outcome) {}
+
   /** Told when the broker ends a consumer (its queue was deleted). */
   @FunctionalInterface
   public interface CancelCallback {
@@ -84,6 +96,13 @@ public final class BrokerChannel implements AutoCloseable {
   /** Starts a consumer and answers its tag (generated when {@code consumerTag} is empty). */
   public CompletionStage<String> basicConsume(QueueId queue, String consumerTag, boolean autoAck, boolean exclusive,
       DeliverCallback deliver, CancelCallback cancel) {
+    return basicConsumeBatches(queue, consumerTag, autoAck, exclusive,
+        (tag, envelopes) -> envelopes.forEach(e -> deliver.handle(tag, e)), cancel);
+  }
+
+  /** {@link #basicConsume}, with deliveries handed over in the batches their queue sent. */
+  public CompletionStage<String> basicConsumeBatches(QueueId queue, String consumerTag, boolean autoAck,
+      boolean exclusive, BatchDeliverCallback deliver, CancelCallback cancel) {
     QueueRef ref;
     try {
       ref = accessible(queue);
@@ -108,11 +127,21 @@ public final class BrokerChannel implements AutoCloseable {
   }
 
   public CompletionStage<Done> basicAck(long deliveryTag, boolean multiple) {
-    return call(r -> new Settle(deliveryTag, multiple, QueueEntity.Outcome.ACK, r));
+    return settle(List.of(new Settlement(deliveryTag, multiple, QueueEntity.Outcome.ACK)));
   }
 
   public CompletionStage<Done> basicNack(long deliveryTag, boolean multiple, boolean requeue) {
-    return call(r -> new Settle(deliveryTag, multiple, requeue ? QueueEntity.Outcome.REQUEUE : QueueEntity.Outcome.REJECT, r));
+    return settle(List.of(new Settlement(deliveryTag, multiple,
+        requeue ? QueueEntity.Outcome.REQUEUE : QueueEntity.Outcome.REJECT)));
+  }
+
+  /**
+   * Settles several delivery tags in order, as that many basic.ack/nack/reject calls would, with
+   * one request per queue and outcome. Fails with the first tag the channel does not hold (the
+   * others are settled all the same).
+   */
+  public CompletionStage<Done> settle(List<Settlement> settlements) {
+    return call(r -> new Settle(List.copyOf(settlements), r));
   }
 
   public CompletionStage<Done> basicReject(long deliveryTag, boolean requeue) {
@@ -154,21 +183,20 @@ public final class BrokerChannel implements AutoCloseable {
 
   record SetQos(int prefetch, CompletableFuture<Done> result) implements Command {}
 
-  record Consume(QueueRef queue, String consumerTag, boolean autoAck, boolean exclusive, DeliverCallback deliver,
+  record Consume(QueueRef queue, String consumerTag, boolean autoAck, boolean exclusive, BatchDeliverCallback deliver,
       CancelCallback cancel, CompletableFuture<String> result) implements Command {}
 
   record Cancel(String consumerTag, CompletableFuture<Done> result) implements Command {}
 
   record Get(QueueRef queue, boolean autoAck, CompletableFuture<Optional<GetResponse>> result) implements Command {}
 
-  record Settle(long deliveryTag, boolean multiple, QueueEntity.Outcome outcome, CompletableFuture<Done> result)
-      implements Command {}
+  record Settle(List<Settlement> settlements, CompletableFuture<Done> result) implements Command {}
 
   record CloseChannel(CompletableFuture<Done> result) implements Command {}
 
   private static final class ChannelActor extends AbstractBehavior<Command> {
 
-    private record ConsumerEntry(QueueRef queue, boolean autoAck, DeliverCallback deliver, CancelCallback cancel) {}
+    private record ConsumerEntry(QueueRef queue, boolean autoAck, BatchDeliverCallback deliver, CancelCallback cancel) {}
 
     static Behavior<Command> create(Broker broker) {
       return Behaviors.setup(ctx -> new ChannelActor(ctx, broker));
@@ -208,19 +236,25 @@ public final class BrokerChannel implements AutoCloseable {
 
     private Behavior<Command> onQueueMessage(ChannelMessage message) {
       if (message instanceof ChannelMessage.Delivered d) {
-        Delivery delivery = d.delivery();
-        ConsumerEntry consumer = consumers.get(delivery.consumerId());
-        if (consumer == null) {
-          // Cancelled meanwhile: the message stays unacked with this channel until it settles or closes.
-          tags.assign(d.queue(), delivery.messageId());
-          return this;
+        // A batch may hold several consumers' deliveries; each consumer gets its own in order.
+        Map<String, List<Envelope>> byConsumer = new java.util.LinkedHashMap<>();
+        for (Delivery delivery : d.deliveries()) {
+          ConsumerEntry consumer = consumers.get(delivery.consumerId());
+          if (consumer == null) {
+            // Cancelled meanwhile: the message stays unacked with this channel until it settles or closes.
+            tags.assign(d.queue(), delivery.messageId());
+            continue;
+          }
+          long tag = consumer.autoAck() ? 0 : tags.assign(d.queue(), delivery.messageId());
+          byConsumer.computeIfAbsent(delivery.consumerId(), c -> new ArrayList<>()).add(envelope(tag, delivery));
         }
-        long tag = consumer.autoAck() ? 0 : tags.assign(d.queue(), delivery.messageId());
-        try {
-          consumer.deliver().handle(delivery.consumerId(), envelope(tag, delivery));
-        } catch (RuntimeException e) {
-          getContext().getLog().warn("Consumer {} callback failed: {}", delivery.consumerId(), e.toString());
-        }
+        byConsumer.forEach((consumerTag, envelopes) -> {
+          try {
+            consumers.get(consumerTag).deliver().handle(consumerTag, envelopes);
+          } catch (RuntimeException e) {
+            getContext().getLog().warn("Consumer {} callback failed: {}", consumerTag, e.toString());
+          }
+        });
       } else if (message instanceof ChannelMessage.ConsumerCancelled c) {
         ConsumerEntry consumer = consumers.remove(c.consumerId());
         if (consumer != null && consumer.cancel() != null) {
@@ -276,18 +310,30 @@ public final class BrokerChannel implements AutoCloseable {
     }
 
     private Behavior<Command> onSettle(Settle m) {
-      Map<QueueRef, MessageIds> byQueue;
-      try {
-        byQueue = tags.settle(m.deliveryTag(), m.multiple());
-      } catch (BrokerException e) {
-        m.result().completeExceptionally(e);
-        return this;
+      // One queue request per queue and outcome, whatever the number of tags.
+      Map<QueueEntity.Outcome, Map<QueueRef, List<long[]>>> byOutcome = new java.util.EnumMap<>(QueueEntity.Outcome.class);
+      BrokerException refused = null;
+      for (Settlement s : m.settlements()) {
+        try {
+          tags.settle(s.deliveryTag(), s.multiple()).forEach((queue, ids) -> byOutcome
+              .computeIfAbsent(s.outcome(), o -> new HashMap<>())
+              .computeIfAbsent(queue, q -> new ArrayList<>()).add(ids.values()));
+        } catch (BrokerException e) {
+          refused = refused == null ? e : refused;
+        }
       }
       List<CompletableFuture<Done>> settled = new ArrayList<>();
-      byQueue.forEach((queue, ids) -> settled.add(broker.<Done>askQueue(queue,
-          r -> new QueueEntity.Settle(self, ids, m.outcome(), r)).toCompletableFuture()));
-      complete(CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance()),
-          m.result());
+      byOutcome.forEach((outcome, byQueue) -> byQueue.forEach((queue, idLists) -> {
+        MessageIds ids = MessageIds.of(idLists.stream().flatMapToLong(java.util.Arrays::stream).toArray());
+        settled.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, ids, outcome, r)).toCompletableFuture());
+      }));
+      CompletableFuture<Done> all = CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new))
+          .thenApply(v -> Done.getInstance());
+      if (refused != null) {
+        BrokerException failure = refused;
+        all = all.handle((v, f) -> { throw new java.util.concurrent.CompletionException(failure); });
+      }
+      complete(all, m.result());
       return this;
     }
 

@@ -353,9 +353,11 @@ public final class QueueEntity
       return Effect().persist(expired).thenRun(s -> scheduleMaintain()).thenNoReply();
     }
     QueueState.Dispatch dispatch = state.deliver(now, settings.maxDeliveriesPerTurn());
+    Map<ActorRef<ChannelMessage>, List<Delivery>> byChannel = new java.util.LinkedHashMap<>();
     for (Delivery d : dispatch.deliveries()) {
-      consumerChannels.get(d.consumerId()).tell(new ChannelMessage.Delivered(queue, d));
+      byChannel.computeIfAbsent(consumerChannels.get(d.consumerId()), c -> new ArrayList<>()).add(d);
     }
+    byChannel.forEach((channel, deliveries) -> channel.tell(new ChannelMessage.Delivered(queue, deliveries)));
     publishDeadLetters(state);
     scheduleTimers(state);
     List<QueueEvent> events = new ArrayList<>(dispatch.events());
