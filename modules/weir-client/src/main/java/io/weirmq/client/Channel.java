@@ -39,7 +39,7 @@ public final class Channel implements AutoCloseable {
 
   // publishLock keeps the numbering of publishes in the order they are queued for the socket.
   private final Object publishLock = new Object();
-  final PublisherConfirms confirms = new PublisherConfirms();
+  final PublisherConfirms confirms = new PublisherConfirms(); // not private: tests play the broker's confirms
   private final List<ReturnListener> returnListeners = new CopyOnWriteArrayList<>();
 
   Channel(Connection connection, int number) {

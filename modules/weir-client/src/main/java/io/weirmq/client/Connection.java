@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -168,6 +169,11 @@ public final class Connection implements AutoCloseable {
     disconnected(session, new java.io.IOException("socket aborted by test"));
   }
 
+  /** Handles {@code message} as if the broker had sent it: for tests of frames the broker does not send yet. */
+  void receiveForTest(String message) {
+    received(session, message);
+  }
+
   // ---------------------------------------------------------------- frames
 
   Channel register() {
@@ -256,6 +262,32 @@ public final class Connection implements AutoCloseable {
     return close != null
         ? new ShutdownSignalException(false, close.path("code").asInt(), close.path("reason").asText(), null)
         : new WeirConnectionException("connection to " + settings.uri + " lost", s.failure);
+  }
+
+  /** One WebSocket message: a frame, or a batch of them handled in order as if each had come alone. */
+  private void received(Session s, String text) {
+    JsonNode message;
+    try {
+      message = JSON.readTree(text);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot parse message from " + settings.uri + ": " + text, e);
+      return;
+    }
+    if (message.isArray()) {
+      for (JsonNode frame : message) {
+        handleOne(s, frame);
+      }
+    } else {
+      handleOne(s, message);
+    }
+  }
+
+  private void handleOne(Session s, JsonNode frame) {
+    try {
+      handle(s, frame);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot handle frame from " + settings.uri + ": " + frame, e);
+    }
   }
 
   private void handle(Session s, JsonNode f) {
@@ -526,11 +558,7 @@ public final class Connection implements AutoCloseable {
       if (last) {
         String text = partial.toString();
         partial.setLength(0);
-        try {
-          handle(this, JSON.readTree(text));
-        } catch (Exception e) {
-          LOG.log(System.Logger.Level.WARNING, "cannot handle frame from " + settings.uri + ": " + text, e);
-        }
+        received(this, text);
       }
       webSocket.request(1);
       return null;
