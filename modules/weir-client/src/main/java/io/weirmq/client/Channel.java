@@ -193,7 +193,9 @@ public final class Channel implements AutoCloseable {
 
   /**
    * Publishes a message. With {@code mandatory}, one that reaches no queue comes back to the return
-   * listeners before its confirm. Does not wait: use confirms to know the broker has it.
+   * listeners before its confirm. Does not wait for the socket: the frame is queued (and goes out with
+   * others queued meanwhile when the socket is busy); only a full queue makes this wait (see
+   * {@link ConnectionFactory#setMaxQueuedFrames(int)}). Use confirms to know the broker has it.
    */
   public void basicPublish(String exchange, String routingKey, boolean mandatory, BasicProperties props, byte[] body) {
     ObjectNode f = frame("basic.publish").put("exchange", exchange == null ? "" : exchange)
