@@ -173,6 +173,11 @@ public final class Connection implements AutoCloseable {
     disconnected(session, new java.io.IOException("socket aborted by test"));
   }
 
+  /** Drops the socket without telling the connection, as a network failure that only a write notices. */
+  void abortSocketSilentlyForTest() {
+    session.ws.abort();
+  }
+
   /** Handles {@code message} as if the broker had sent it: for tests of frames the broker does not send yet. */
   void receiveForTest(String message) {
     received(session, message);

@@ -329,6 +329,29 @@ class WsClientTest {
   }
 
   @Test
+  void aWriteThatFailsIsALostConnectionWhichRecovers() throws Exception {
+    Connection c = connect(new ConnectionFactory().setAutomaticRecoveryEnabled(true)
+        .setNetworkRecoveryInterval(java.time.Duration.ofMillis(100)));
+    BlockingQueue<String> recoveries = new LinkedBlockingQueue<>();
+    c.addRecoveryListener(() -> recoveries.add("recovered"));
+    Channel ch = c.createChannel();
+    String queue = ch.queueDeclare(WeirTestServer.name("write-fails"), true, false, false, null).queue();
+    ch.confirmSelect();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    ch.addConfirmListener((tag, multiple) -> heard.add("ack " + tag), (tag, multiple) -> heard.add("nack " + tag));
+
+    c.abortSocketSilentlyForTest();
+    ch.basicPublish("", queue, null, "lost".getBytes(UTF_8)); // queued; the writer finds the socket gone
+
+    assertThat(recoveries.poll(WAIT_MS, TimeUnit.MILLISECONDS)).isEqualTo("recovered");
+    assertThat(ch.waitForConfirms(WAIT_MS)).as("the publish that never went out").isFalse();
+    ch.basicPublish("", queue, null, "after".getBytes(UTF_8));
+    assertThat(ch.waitForConfirms(WAIT_MS)).isTrue();
+    assertThat(heard).containsExactly("nack 1", "ack 2");
+    assertThat(admin.getQueue("/", queue).messages()).isEqualTo(1);
+  }
+
+  @Test
   void heartbeatsKeepAnIdleConnectionOpenPastTwoIntervals() throws Exception {
     Connection c = connect(new ConnectionFactory().setRequestedHeartbeat(1));
     assertThat(c.getHeartbeat()).isEqualTo(1);
