@@ -18,7 +18,7 @@ public final class ConnectionFactory {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 15672;
-  /** The broker's own cap on the frames it puts in one message ({@code weir.http.websocket.max-batch-frames}). */
+  /** The same as the broker's cap on the frames it puts in one message ({@code weir.http.websocket.max-batch-frames}). */
   public static final int DEFAULT_MAX_BATCH_FRAMES = 256;
   public static final int DEFAULT_MAX_QUEUED_FRAMES = 1024;
   public static final long DEFAULT_MAX_QUEUED_BYTES = 4L * 1024 * 1024;
