@@ -6,16 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,16 +37,9 @@ public final class Channel implements AutoCloseable {
   private final AtomicLong maxDeliveryTag = new AtomicLong();
   private volatile long deliveryTagOffset;
 
-  // Publisher confirms, guarded by confirmLock; publishLock keeps numbering in sending order.
+  // publishLock keeps the numbering of publishes in the order they are queued for the socket.
   private final Object publishLock = new Object();
-  private final Object confirmLock = new Object();
-  private volatile boolean confirmMode;
-  private long nextPublishSeqNo;
-  private long publishSeqOffset;
-  private final NavigableSet<Long> unconfirmed = new TreeSet<>();
-  private boolean nackedSinceWait;
-  private final List<ConfirmCallback> ackListeners = new CopyOnWriteArrayList<>();
-  private final List<ConfirmCallback> nackListeners = new CopyOnWriteArrayList<>();
+  final PublisherConfirms confirms = new PublisherConfirms(); // not private: tests play the broker's confirms
   private final List<ReturnListener> returnListeners = new CopyOnWriteArrayList<>();
 
   Channel(Connection connection, int number) {
@@ -185,22 +174,17 @@ public final class Channel implements AutoCloseable {
   /** Puts the channel in confirm mode: from now on each publish is numbered and acked or nacked by the broker. */
   public void confirmSelect() {
     synchronized (publishLock) {
-      if (confirmMode) {
+      if (confirms.isEnabled()) {
         return;
       }
       rpc(frame("confirm.select"));
-      synchronized (confirmLock) {
-        confirmMode = true;
-        nextPublishSeqNo = 1;
-      }
+      confirms.enable();
     }
   }
 
   /** The number the next publish will have in confirm mode; 0 outside it. */
   public long getNextPublishSeqNo() {
-    synchronized (confirmLock) {
-      return nextPublishSeqNo;
-    }
+    return confirms.nextPublishSeqNo();
   }
 
   public void basicPublish(String exchange, String routingKey, BasicProperties props, byte[] body) {
@@ -209,7 +193,9 @@ public final class Channel implements AutoCloseable {
 
   /**
    * Publishes a message. With {@code mandatory}, one that reaches no queue comes back to the return
-   * listeners before its confirm. Does not wait: use confirms to know the broker has it.
+   * listeners before its confirm. Does not wait for the socket: the frame is queued (and goes out with
+   * others queued meanwhile when the socket is busy); only a full queue makes this wait (see
+   * {@link ConnectionFactory#setMaxQueuedFrames(int)}). Use confirms to know the broker has it.
    */
   public void basicPublish(String exchange, String routingKey, boolean mandatory, BasicProperties props, byte[] body) {
     ObjectNode f = frame("basic.publish").put("exchange", exchange == null ? "" : exchange)
@@ -225,31 +211,24 @@ public final class Channel implements AutoCloseable {
     }
     synchronized (publishLock) {
       checkUsable();
-      long seq = 0;
-      if (confirmMode) {
-        synchronized (confirmLock) {
-          seq = nextPublishSeqNo++;
-          unconfirmed.add(seq);
-        }
-      }
+      // Numbered before it is queued, so that a connection lost meanwhile nacks it, or the queue refuses it.
+      long seq = confirms.register();
       try {
         connection.send(f);
       } catch (RuntimeException e) {
-        if (seq > 0) {
-          synchronized (confirmLock) {
-            unconfirmed.remove(seq);
-            confirmLock.notifyAll();
-          }
-        }
+        confirms.unsent(seq);
         throw e;
       }
     }
   }
 
-  /** Listeners for the broker's confirms, called on the connection's reader thread. */
+  /**
+   * Listeners for the broker's confirms, called on the connection's reader thread. With {@code multiple}
+   * a confirm covers every publish up to the tag that is still unconfirmed; a publish acked or nacked on
+   * its own before keeps that outcome (the broker may ack a range that holds an earlier nack).
+   */
   public void addConfirmListener(ConfirmCallback ackCallback, ConfirmCallback nackCallback) {
-    ackListeners.add(ackCallback);
-    nackListeners.add(nackCallback);
+    confirms.addListeners(ackCallback, nackCallback);
   }
 
   public void addReturnListener(ReturnListener listener) {
@@ -273,22 +252,10 @@ public final class Channel implements AutoCloseable {
    * @throws IllegalStateException if the channel is not in confirm mode
    */
   public boolean waitForConfirms(long timeoutMillis) throws InterruptedException, TimeoutException {
-    if (!confirmMode) {
+    if (!confirms.isEnabled()) {
       throw new IllegalStateException("confirm.select was not called on channel " + number);
     }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    synchronized (confirmLock) {
-      while (!unconfirmed.isEmpty()) {
-        long left = deadline - System.nanoTime();
-        if (timeoutMillis > 0 && left <= 0) {
-          throw new TimeoutException(unconfirmed.size() + " publishes not confirmed within " + timeoutMillis + " ms");
-        }
-        confirmLock.wait(timeoutMillis > 0 ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)) : 0);
-      }
-      boolean allAcked = !nackedSinceWait;
-      nackedSinceWait = false;
-      return allAcked;
-    }
+    return confirms.await(timeoutMillis);
   }
 
   /** Like {@link #waitForConfirms(long)}, but a nack or a timeout closes the channel and throws. */
@@ -416,7 +383,7 @@ public final class Channel implements AutoCloseable {
 
   void handle(String method, JsonNode f) {
     switch (method) {
-      case "basic.ack", "basic.nack" -> confirmed(method.equals("basic.ack"), f.path("delivery_tag").asLong(),
+      case "basic.ack", "basic.nack" -> confirms.confirmed(method.equals("basic.ack"), f.path("delivery_tag").asLong(),
           f.path("multiple").asBoolean());
       case "basic.return" -> {
         Return r = new Return(f.path("reply_code").asInt(), f.path("reply_text").asText(), f.path("exchange").asText(),
@@ -463,56 +430,11 @@ public final class Channel implements AutoCloseable {
     }
   }
 
-  private void confirmed(boolean ack, long serverTag, boolean multiple) {
-    long tag;
-    synchronized (confirmLock) {
-      tag = serverTag + publishSeqOffset;
-    }
-    // Listeners first, as RabbitMQ does: once waitForConfirms returns, they have seen every confirm.
-    for (ConfirmCallback l : ack ? ackListeners : nackListeners) {
-      try {
-        l.handle(tag, multiple);
-      } catch (Exception e) {
-        LOG.log(System.Logger.Level.WARNING, "confirm listener failed", e);
-      }
-    }
-    synchronized (confirmLock) {
-      if (multiple) {
-        unconfirmed.headSet(tag, true).clear();
-      } else {
-        unconfirmed.remove(tag);
-      }
-      nackedSinceWait |= !ack;
-      if (unconfirmed.isEmpty()) {
-        confirmLock.notifyAll();
-      }
-    }
-  }
-
   /** The socket broke: nothing can be settled or confirmed any more on it. */
   void connectionLost() {
     recovering = true;
     deliveryTagOffset = maxDeliveryTag.get();
-    nackAllUnconfirmed();
-  }
-
-  private void nackAllUnconfirmed() {
-    List<Long> lost;
-    synchronized (confirmLock) {
-      lost = new ArrayList<>(unconfirmed);
-      unconfirmed.clear();
-      nackedSinceWait |= !lost.isEmpty();
-      confirmLock.notifyAll();
-    }
-    for (long tag : lost) {
-      for (ConfirmCallback l : nackListeners) {
-        try {
-          l.handle(tag, false);
-        } catch (Exception e) {
-          LOG.log(System.Logger.Level.WARNING, "confirm listener failed", e);
-        }
-      }
-    }
+    confirms.nackAll();
   }
 
   /** On a new socket: the same channel number, prefetch and confirm mode. */
@@ -522,11 +444,9 @@ public final class Channel implements AutoCloseable {
       connection.rpc(frame("basic.qos").put("prefetch_count", prefetch));
     }
     synchronized (publishLock) {
-      if (confirmMode) {
+      if (confirms.isEnabled()) {
         connection.rpc(frame("confirm.select"));
-        synchronized (confirmLock) {
-          publishSeqOffset = nextPublishSeqNo - 1; // the broker numbers from 1 again
-        }
+        confirms.renumber();
       }
     }
   }
@@ -546,7 +466,7 @@ public final class Channel implements AutoCloseable {
   void markClosed() {
     open = false;
     consumers.clear();
-    nackAllUnconfirmed();
+    confirms.nackAll();
   }
 
   // ---------------------------------------------------------------- helpers

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -33,21 +34,25 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A WebSocket connection to a WeirMQ broker, carrying {@link Channel}s, as RabbitMQ's {@code Connection}.
  * Thread-safe. Deliveries run on one dispatch thread per connection, in order; confirm and return
- * listeners run on the reader thread. With automatic recovery an unexpected disconnect is followed
- * by a reconnect, then channels, qos, confirm mode, the exchanges, queues and bindings declared
- * through this connection (not server-named queues) and consumers are restored. Unacked deliveries of
- * the lost socket are redelivered by the broker (acks of their old tags are ignored); publishes not yet
- * confirmed are nacked to the confirm listeners and must be retried by the application.
+ * listeners run on the reader thread. A writer thread per socket sends frames in the order they were
+ * given, those that queued up while it wrote the previous message together in one (a batch). With
+ * automatic recovery an unexpected disconnect is followed by a reconnect, then channels, qos, confirm
+ * mode, the exchanges, queues and bindings declared through this connection (not server-named queues)
+ * and consumers are restored. Unacked deliveries of the lost socket are redelivered by the broker (acks
+ * of their old tags are ignored); publishes not yet confirmed are nacked to the confirm listeners and
+ * must be retried by the application.
  */
 public final class Connection implements AutoCloseable {
 
-  record Settings(URI uri, Duration connectTimeout, Duration rpcTimeout, boolean recovery, Duration recoveryInterval) {}
+  record Settings(URI uri, Duration connectTimeout, Duration rpcTimeout, boolean recovery, Duration recoveryInterval,
+      int maxBatchFrames, int maxQueuedFrames, long maxQueuedBytes) {}
 
   // Lenient on input (a newer broker may add fields), and never sends a null field: the protocol is strict.
   static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
       .setSerializationInclusion(JsonInclude.Include.NON_NULL);
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+  private static final String HEARTBEAT = "{\"method\":\"heartbeat\"}";
 
   private final Settings settings;
   private final HttpClient http;
@@ -168,6 +173,31 @@ public final class Connection implements AutoCloseable {
     disconnected(session, new java.io.IOException("socket aborted by test"));
   }
 
+  /** Drops the socket without telling the connection, as a network failure that only a write notices. */
+  void abortSocketSilentlyForTest() {
+    session.ws.abort();
+  }
+
+  /** Handles {@code message} as if the broker had sent it: for tests of frames the broker does not send yet. */
+  void receiveForTest(String message) {
+    received(session, message);
+  }
+
+  /** WebSocket messages sent on the current socket, for tests of batching. */
+  long messagesSentForTest() {
+    return session.writer.messagesSent();
+  }
+
+  /** Frames sent on the current socket (more than messages when some went in batches). */
+  long framesSentForTest() {
+    return session.writer.framesSent();
+  }
+
+  /** Frames waiting for the current socket. */
+  int queuedFramesForTest() {
+    return session.writer.queuedFrames();
+  }
+
   // ---------------------------------------------------------------- frames
 
   Channel register() {
@@ -227,21 +257,30 @@ public final class Connection implements AutoCloseable {
     return answer;
   }
 
+  /**
+   * Queues a frame for the socket's writer, in call order; waits only while its queue is over its bounds.
+   * A write that fails later is the connection's loss (recovery, or the end), not this caller's error.
+   */
   private void send(Session s, ObjectNode frame) {
-    String text = frame.toString();
-    // The JDK's WebSocket allows one outstanding send: serialize them, and wait so backpressure reaches the caller.
-    synchronized (s) {
-      try {
-        s.ws.sendText(text, true).get(settings.rpcTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        s.lastSent = System.nanoTime();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new WeirConnectionException("interrupted while sending " + frame.path("method").asText(), e);
-      } catch (ExecutionException | TimeoutException | IllegalStateException e) {
-        throw new WeirConnectionException("cannot send " + frame.path("method").asText() + ": "
-            + (e instanceof ExecutionException ? e.getCause() : e), e);
-      }
+    boolean queued;
+    try {
+      queued = s.writer.send(frame.toString(), settings.rpcTimeout.toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WeirConnectionException("interrupted while sending " + frame.path("method").asText(), e);
+    } catch (TimeoutException e) {
+      throw new WeirConnectionException("cannot send " + frame.path("method").asText() + ": " + e.getMessage(), e);
     }
+    if (!queued) {
+      throw lost(s);
+    }
+  }
+
+  /** A write failed: the socket is no use any more, so it is lost as if the network had dropped it. */
+  private void writeFailed(Session s, Throwable failure) {
+    LOG.log(System.Logger.Level.DEBUG, "write to " + settings.uri + " failed", failure);
+    s.ws.abort();
+    disconnected(s, failure);
   }
 
   private Session liveSession() {
@@ -256,6 +295,32 @@ public final class Connection implements AutoCloseable {
     return close != null
         ? new ShutdownSignalException(false, close.path("code").asInt(), close.path("reason").asText(), null)
         : new WeirConnectionException("connection to " + settings.uri + " lost", s.failure);
+  }
+
+  /** One WebSocket message: a frame, or a batch of them handled in order as if each had come alone. */
+  private void received(Session s, String text) {
+    JsonNode message;
+    try {
+      message = JSON.readTree(text);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot parse message from " + settings.uri + ": " + text, e);
+      return;
+    }
+    if (message.isArray()) {
+      for (JsonNode frame : message) {
+        handleOne(s, frame);
+      }
+    } else {
+      handleOne(s, message);
+    }
+  }
+
+  private void handleOne(Session s, JsonNode frame) {
+    try {
+      handle(s, frame);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot handle frame from " + settings.uri + ": " + frame, e);
+    }
   }
 
   private void handle(Session s, JsonNode f) {
@@ -288,6 +353,10 @@ public final class Connection implements AutoCloseable {
           .get(timeoutMs, TimeUnit.MILLISECONDS);
       JsonNode start = s.start.get(timeoutMs, TimeUnit.MILLISECONDS);
       s.heartbeatMs = start.path("heartbeat_ms").asLong();
+      // A broker that names no limit takes messages of any size: only the frame count bounds a batch then.
+      long maxMessageBytes = start.path("max_message_bytes").asLong(Long.MAX_VALUE);
+      s.writer = new FrameWriter(s.ws, new FrameWriter.Limits(settings.maxBatchFrames, maxMessageBytes,
+          settings.maxQueuedFrames, settings.maxQueuedBytes), failure -> writeFailed(s, failure), "weir-writer");
     } catch (ExecutionException e) {
       if (e.getCause() instanceof WebSocketHandshakeException h) {
         int status = h.getResponse().statusCode();
@@ -307,7 +376,13 @@ public final class Connection implements AutoCloseable {
     }
     if (s.heartbeatMs > 0) {
       long tick = Math.max(1, s.heartbeatMs / 4);
-      s.heartbeats = timer.scheduleAtFixedRate(() -> heartbeat(s), tick, tick, TimeUnit.MILLISECONDS);
+      try {
+        s.heartbeats = timer.scheduleAtFixedRate(() -> heartbeat(s), tick, tick, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
+        s.writer.close(); // its thread would otherwise wait for frames forever
+        s.ws.abort();
+        throw new WeirConnectionException("connection to " + settings.uri + " was closed while connecting", closedMeanwhile);
+      }
     }
     return s;
   }
@@ -318,12 +393,9 @@ public final class Connection implements AutoCloseable {
     if (now - s.lastReceived > 2 * hb) {
       s.ws.abort();
       disconnected(s, new TimeoutException("missed heartbeats: nothing from the broker for two intervals"));
-    } else if (now - s.lastSent >= hb / 2) {
-      try {
-        send(s, JSON.createObjectNode().put("method", "heartbeat"));
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.DEBUG, "heartbeat not sent", e);
-      }
+    } else if (now - s.writer.lastSent() >= hb / 2) {
+      // Only on an idle socket: a frame queued or being written is a sign of life already.
+      s.writer.sendIfIdle(HEARTBEAT);
     }
   }
 
@@ -333,6 +405,9 @@ public final class Connection implements AutoCloseable {
     }
     s.failure = failure;
     s.closed.complete(null);
+    if (s.writer != null) {
+      s.writer.close(); // releases callers waiting for room; what was queued is lost with the socket
+    }
     if (s.heartbeats != null) {
       s.heartbeats.cancel(false);
     }
@@ -398,6 +473,9 @@ public final class Connection implements AutoCloseable {
       if (s != null && !s.dead.get()) {
         s.ws.abort();
         s.dead.set(true);
+        if (s.writer != null) {
+          s.writer.close();
+        }
       }
       scheduleRecovery();
     }
@@ -430,6 +508,10 @@ public final class Connection implements AutoCloseable {
       return;
     }
     closeReason = signal;
+    Session s = session;
+    if (s != null && s.writer != null) {
+      s.writer.close(); // ends its thread, even if the socket never told us it closed
+    }
     for (Channel ch : channels.values()) {
       ch.markClosed();
     }
@@ -508,8 +590,8 @@ public final class Connection implements AutoCloseable {
     final AtomicBoolean dead = new AtomicBoolean();
     private final StringBuilder partial = new StringBuilder();
     volatile WebSocket ws;
+    volatile FrameWriter writer;
     volatile long heartbeatMs;
-    volatile long lastSent = System.nanoTime();
     volatile long lastReceived = System.nanoTime();
     volatile JsonNode serverClose;
     volatile Throwable failure;
@@ -526,11 +608,7 @@ public final class Connection implements AutoCloseable {
       if (last) {
         String text = partial.toString();
         partial.setLength(0);
-        try {
-          handle(this, JSON.readTree(text));
-        } catch (Exception e) {
-          LOG.log(System.Logger.Level.WARNING, "cannot handle frame from " + settings.uri + ": " + text, e);
-        }
+        received(this, text);
       }
       webSocket.request(1);
       return null;

@@ -18,6 +18,10 @@ public final class ConnectionFactory {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 15672;
+  /** The same as the broker's cap on the frames it puts in one message ({@code weir.http.websocket.max-batch-frames}). */
+  public static final int DEFAULT_MAX_BATCH_FRAMES = 256;
+  public static final int DEFAULT_MAX_QUEUED_FRAMES = 1024;
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 4L * 1024 * 1024;
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -28,6 +32,9 @@ public final class ConnectionFactory {
   private Duration channelRpcTimeout = Duration.ofSeconds(60);
   private boolean automaticRecovery;
   private Duration networkRecoveryInterval = Duration.ofSeconds(5);
+  private int maxBatchFrames = DEFAULT_MAX_BATCH_FRAMES;
+  private int maxQueuedFrames = DEFAULT_MAX_QUEUED_FRAMES;
+  private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
 
   /** {@code ws://host:port/ws?vhost=...}; {@code http(s)} is taken as {@code ws(s)}, the path is always {@code /ws}. */
   public ConnectionFactory setUri(String uri) {
@@ -98,6 +105,41 @@ public final class ConnectionFactory {
     return this;
   }
 
+  /**
+   * At most this many frames in one WebSocket message (default 256). Frames that queue while the socket
+   * writes go out together as one batch, never more than the broker's {@code max_message_bytes}; 1 sends
+   * every frame in a message of its own.
+   */
+  public ConnectionFactory setMaxBatchFrames(int frames) {
+    this.maxBatchFrames = positive("maxBatchFrames", frames);
+    return this;
+  }
+
+  /**
+   * How many frames may wait for the socket (default 1024) before {@code basicPublish}, {@code basicAck}
+   * and the others wait for room, up to the channel rpc timeout, then throw {@link WeirConnectionException}.
+   */
+  public ConnectionFactory setMaxQueuedFrames(int frames) {
+    this.maxQueuedFrames = positive("maxQueuedFrames", frames);
+    return this;
+  }
+
+  /** Like {@link #setMaxQueuedFrames(int)}, counting the frames' JSON bytes (default 4 MiB). */
+  public ConnectionFactory setMaxQueuedBytes(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("maxQueuedBytes: must be >= 1, was " + bytes);
+    }
+    this.maxQueuedBytes = bytes;
+    return this;
+  }
+
+  private static int positive(String name, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + ": must be >= 1, was " + value);
+    }
+    return value;
+  }
+
   public boolean isAutomaticRecoveryEnabled() {
     return automaticRecovery;
   }
@@ -119,7 +161,7 @@ public final class ConnectionFactory {
    */
   public Connection newConnection() {
     return Connection.open(new Connection.Settings(uri(), connectionTimeout, channelRpcTimeout, automaticRecovery,
-        networkRecoveryInterval));
+        networkRecoveryInterval, maxBatchFrames, maxQueuedFrames, maxQueuedBytes));
   }
 
   Duration connectionTimeout() {

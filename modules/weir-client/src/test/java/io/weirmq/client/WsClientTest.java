@@ -266,6 +266,91 @@ class WsClientTest {
     assertThat(after.getEnvelope().getDeliveryTag()).as("tags keep growing across recovery").isEqualTo(2);
   }
 
+  private static String frame(String method, int channel, String fields) {
+    return "{\"method\":\"" + method + "\",\"channel\":" + channel + (fields.isEmpty() ? "" : "," + fields) + "}";
+  }
+
+  private static String deliver(int channel, String consumerTag, String payload) {
+    return frame("basic.deliver", channel, "\"consumer_tag\":\"" + consumerTag + "\",\"delivery_tag\":0,"
+        + "\"redelivered\":false,\"exchange\":\"\",\"routing_key\":\"q\",\"properties\":{},\"payload\":\""
+        + payload + "\",\"payload_encoding\":\"string\"");
+  }
+
+  private static String confirm(String method, int channel, long tag, boolean multiple) {
+    return frame(method, channel, "\"delivery_tag\":" + tag + ",\"multiple\":" + multiple);
+  }
+
+  @Test
+  void anIncomingBatchIsHandledFrameByFrameInOrder() throws Exception {
+    Connection c = connect();
+    Channel ch = c.createChannel();
+    String queue = ch.queueDeclare(WeirTestServer.name("batch-in"), false, false, true, null).queue();
+    List<String> events = new CopyOnWriteArrayList<>();
+    BlockingQueue<String> cancelled = new LinkedBlockingQueue<>();
+    String tag = ch.basicConsume(queue, true, (t, d) -> events.add(d.bodyAsString()), t -> {
+      events.add("cancelled");
+      cancelled.add(t);
+    });
+    int n = ch.getChannelNumber();
+
+    // The queue is empty: all this consumer hears comes from the batch, as the broker will send them.
+    c.receiveForTest("[" + deliver(n, tag, "one") + "," + deliver(n, "nobody", "stray") + "," + deliver(n, tag, "two")
+        + "," + deliver(n, tag, "three") + "," + frame("basic.cancel", n, "\"consumer_tag\":\"" + tag + "\"") + "]");
+
+    assertThat(cancelled.poll(WAIT_MS, TimeUnit.MILLISECONDS)).isEqualTo(tag);
+    assertThat(events).as("in order; a frame that cannot be handled does not stop the rest")
+        .containsExactly("one", "two", "three", "cancelled");
+  }
+
+  @Test
+  void aCumulativeAckInABatchLeavesPublishesNackedOrAckedBeforeAlone() throws Exception {
+    Connection c = connect();
+    Channel ch = c.createChannel();
+    String queue = ch.queueDeclare(WeirTestServer.name("batch-confirms"), false, false, true, null).queue();
+    // Numbered by the client only (no confirm.select): the broker sends no confirms, the batch plays them.
+    ch.confirms.enable();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    ch.addConfirmListener((tag, multiple) -> heard.add("ack " + tag + (multiple ? "+" : "")),
+        (tag, multiple) -> heard.add("nack " + tag + (multiple ? "+" : "")));
+    for (int i = 1; i <= 5; i++) {
+      ch.basicPublish("", queue, null, ("m" + i).getBytes(UTF_8));
+    }
+    int n = ch.getChannelNumber();
+
+    c.receiveForTest("[" + confirm("basic.nack", n, 2, false) + "," + confirm("basic.ack", n, 4, false) + ","
+        + confirm("basic.ack", n, 5, true) + "]");
+
+    assertThat(ch.waitForConfirms(WAIT_MS)).as("publish 2 stays nacked under the cumulative ack").isFalse();
+    assertThat(heard).containsExactly("nack 2", "ack 4", "ack 5+");
+    ch.basicPublish("", queue, null, "m6".getBytes(UTF_8));
+    c.receiveForTest(confirm("basic.ack", n, 6, true));
+    assertThat(ch.waitForConfirms(WAIT_MS)).isTrue();
+    await("the six publishes in the queue", () -> admin.getQueue("/", queue).messages() == 6);
+  }
+
+  @Test
+  void aWriteThatFailsIsALostConnectionWhichRecovers() throws Exception {
+    Connection c = connect(new ConnectionFactory().setAutomaticRecoveryEnabled(true)
+        .setNetworkRecoveryInterval(java.time.Duration.ofMillis(100)));
+    BlockingQueue<String> recoveries = new LinkedBlockingQueue<>();
+    c.addRecoveryListener(() -> recoveries.add("recovered"));
+    Channel ch = c.createChannel();
+    String queue = ch.queueDeclare(WeirTestServer.name("write-fails"), true, false, false, null).queue();
+    ch.confirmSelect();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    ch.addConfirmListener((tag, multiple) -> heard.add("ack " + tag), (tag, multiple) -> heard.add("nack " + tag));
+
+    c.abortSocketSilentlyForTest();
+    ch.basicPublish("", queue, null, "lost".getBytes(UTF_8)); // queued; the writer finds the socket gone
+
+    assertThat(recoveries.poll(WAIT_MS, TimeUnit.MILLISECONDS)).isEqualTo("recovered");
+    assertThat(ch.waitForConfirms(WAIT_MS)).as("the publish that never went out").isFalse();
+    ch.basicPublish("", queue, null, "after".getBytes(UTF_8));
+    assertThat(ch.waitForConfirms(WAIT_MS)).isTrue();
+    assertThat(heard).containsExactly("nack 1", "ack 2");
+    assertThat(admin.getQueue("/", queue).messages()).isEqualTo(1);
+  }
+
   @Test
   void heartbeatsKeepAnIdleConnectionOpenPastTwoIntervals() throws Exception {
     Connection c = connect(new ConnectionFactory().setRequestedHeartbeat(1));
