@@ -123,6 +123,18 @@ public final class BrokerPublishBenchmark {
         total.getValueAtPercentile(99.9) / 1000.0, total.getMaxValue() / 1000.0, failed.get());
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (!opts.containsKey("data")) {
+      // A run writes gigabytes; a temporary journal left behind by each one fills the disk.
+      deleteRecursively(data);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private static Map<String, String> parse(String[] args) {
