@@ -1,6 +1,8 @@
 package io.weirmq.client;
 
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +30,16 @@ final class FrameWriter {
   /** Limits of one socket's writer; see the {@link ConnectionFactory} setters. */
   record Limits(int maxBatchFrames, long maxMessageBytes, int maxQueuedFrames, long maxQueuedBytes) {}
 
-  private record Frame(String text, long bytes) {}
+  /** A frame as the UTF-8 bytes of its JSON: frames travel in binary WebSocket messages. */
+  private record Frame(byte[] utf8, long bytes) {
+    Frame(String text) {
+      this(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Frame(byte[] utf8) {
+      this(utf8, utf8.length);
+    }
+  }
 
   private final WebSocket ws;
   private final Limits limits;
@@ -70,7 +81,7 @@ final class FrameWriter {
    * @throws TimeoutException if the queue stayed over its bounds (the socket does not drain)
    */
   boolean send(String text, long timeoutNanos) throws InterruptedException, TimeoutException {
-    Frame frame = new Frame(text, utf8Length(text));
+    Frame frame = new Frame(text);
     lock.lock();
     try {
       long left = timeoutNanos;
@@ -98,7 +109,7 @@ final class FrameWriter {
       if (closed || writing || !queue.isEmpty()) {
         return false;
       }
-      add(new Frame(text, utf8Length(text)));
+      add(new Frame(text));
       return true;
     } finally {
       lock.unlock();
@@ -214,10 +225,13 @@ final class FrameWriter {
     return batch;
   }
 
-  /** Writes one message and waits until the socket took it; answers why it failed, or null. */
+  /**
+   * Writes one message and waits until the socket took it; answers why it failed, or null. Binary,
+   * holding the JSON's UTF-8 bytes: the broker reads it without decoding text (docs/protocol.md).
+   */
   private Throwable write(List<Frame> batch) {
     try {
-      ws.sendText(message(batch), true).join();
+      ws.sendBinary(message(batch), true).join();
       return null;
     } catch (CompletionException e) {
       return e.getCause() != null ? e.getCause() : e;
@@ -226,22 +240,22 @@ final class FrameWriter {
     }
   }
 
-  private static CharSequence message(List<Frame> batch) {
+  private static ByteBuffer message(List<Frame> batch) {
     if (batch.size() == 1) {
-      return batch.get(0).text();
+      return ByteBuffer.wrap(batch.get(0).utf8());
     }
-    int chars = batch.size() + 1;
+    int bytes = batch.size() + 1;
     for (Frame f : batch) {
-      chars += f.text().length();
+      bytes += f.utf8().length;
     }
-    StringBuilder sb = new StringBuilder(chars).append('[');
+    ByteBuffer out = ByteBuffer.allocate(bytes).put((byte) '[');
     for (int i = 0; i < batch.size(); i++) {
       if (i > 0) {
-        sb.append(',');
+        out.put((byte) ',');
       }
-      sb.append(batch.get(i).text());
+      out.put(batch.get(i).utf8());
     }
-    return sb.append(']');
+    return out.put((byte) ']').flip();
   }
 
   private void failed(Throwable failure) {
@@ -257,18 +271,5 @@ final class FrameWriter {
     if (first) {
       onFailure.accept(failure);
     }
-  }
-
-  /** The length in UTF-8, which is how the broker counts max_message_bytes. */
-  static long utf8Length(CharSequence s) {
-    long bytes = s.length();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80) {
-        // 2 bytes below U+0800; 3 for the rest of the BMP; a surrogate pair is 4, i.e. 2 per char.
-        bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
-      }
-    }
-    return bytes;
   }
 }

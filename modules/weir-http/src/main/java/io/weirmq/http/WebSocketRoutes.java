@@ -3,6 +3,7 @@ package io.weirmq.http;
 import akka.NotUsed;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Props;
+import akka.http.javadsl.model.ws.BinaryMessage;
 import akka.http.javadsl.model.ws.Message;
 import akka.http.javadsl.model.ws.TextMessage;
 import akka.http.javadsl.server.Route;
@@ -14,6 +15,7 @@ import akka.stream.javadsl.Source;
 import akka.stream.typed.javadsl.ActorSink;
 import akka.stream.typed.javadsl.ActorSource;
 import akka.util.ByteString;
+import akka.util.ByteStringBuilder;
 import io.weirmq.core.model.BrokerException;
 import io.weirmq.http.WsConnection.Incoming;
 import io.weirmq.http.WsConnection.Outgoing;
@@ -91,33 +93,49 @@ final class WebSocketRoutes extends ApiDirectives {
   }
 
   /**
-   * A whole text frame, however the client fragmented it, up to weir.http.max-message-bytes; beyond
-   * that (or for a binary frame) the actor hears why and closes the connection.
+   * A whole message, however the client fragmented it, up to weir.http.max-message-bytes; beyond
+   * that the actor hears why and closes the connection. A binary message holds the same JSON as a
+   * text one, in UTF-8: it is handed over as bytes, so nothing decodes it as text before Jackson.
    */
   private static CompletionStage<Incoming> strict(Message m, WebSocketSettings s, Materializer mat) {
-    if (!m.isText()) {
-      // Drain it so the socket can go on to the close.
-      return m.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), mat)
-          .thenApply(done -> (Incoming) new Incoming.Binary());
+    if (m.isText()) {
+      TextMessage t = m.asTextMessage();
+      if (t.isStrict()) {
+        String text = t.getStrictText();
+        return CompletableFuture.completedFuture(utf8Length(text) > s.maxMessageBytes()
+            ? new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(text));
+      }
+      long[] size = {0};
+      StringBuilder sb = new StringBuilder();
+      return t.getStreamedText()
+          .completionTimeout(s.messageTimeout())
+          .runForeach(part -> {
+            size[0] += utf8Length(part);
+            if (size[0] <= s.maxMessageBytes()) {
+              sb.append(part);
+            }
+          }, mat)
+          .thenApply(done -> size[0] > s.maxMessageBytes()
+              ? (Incoming) new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(sb.toString()));
     }
-    TextMessage t = m.asTextMessage();
-    if (t.isStrict()) {
-      String text = t.getStrictText();
-      return CompletableFuture.completedFuture(utf8Length(text) > s.maxMessageBytes()
-          ? new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(text));
+    BinaryMessage b = m.asBinaryMessage();
+    if (b.isStrict()) {
+      ByteString data = b.getStrictData();
+      return CompletableFuture.completedFuture(data.size() > s.maxMessageBytes()
+          ? new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Bytes(data.toArrayUnsafe()));
     }
     long[] size = {0};
-    StringBuilder sb = new StringBuilder();
-    return t.getStreamedText()
+    ByteStringBuilder bytes = ByteString.newBuilder();
+    return b.getStreamedData()
         .completionTimeout(s.messageTimeout())
         .runForeach(part -> {
-          size[0] += utf8Length(part);
+          size[0] += part.size();
           if (size[0] <= s.maxMessageBytes()) {
-            sb.append(part);
+            bytes.append(part);
           }
         }, mat)
         .thenApply(done -> size[0] > s.maxMessageBytes()
-            ? (Incoming) new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(sb.toString()));
+            ? (Incoming) new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Bytes(bytes.result().toArrayUnsafe()));
   }
 
   private static long utf8Length(String s) {

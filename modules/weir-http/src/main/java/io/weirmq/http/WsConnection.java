@@ -89,9 +89,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   sealed interface Incoming {
     record Text(String text) implements Incoming {}
 
-    record TooLarge(long limit) implements Incoming {}
+    /** A binary message: the same JSON, as UTF-8 bytes. */
+    record Bytes(byte[] utf8) implements Incoming {}
 
-    record Binary() implements Incoming {}
+    record TooLarge(long limit) implements Incoming {}
   }
 
   /** What goes to the socket: a text frame, or the end of the connection. */
@@ -252,8 +253,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       return this;
     }
     try {
-      if (m.frame() instanceof Incoming.Text t) {
-        for (WsFrame f : WsFrame.parse(mapper, t.text())) {
+      List<WsFrame> frames = m.frame() instanceof Incoming.Text t ? WsFrame.parse(mapper, t.text())
+          : m.frame() instanceof Incoming.Bytes b ? WsFrame.parse(mapper, b.utf8()) : null;
+      if (frames != null) {
+        for (WsFrame f : frames) {
           if (closing) {
             break; // a frame of the batch closed the connection: the rest is not handled
           }
@@ -272,8 +275,6 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       } else if (m.frame() instanceof Incoming.TooLarge t) {
         throw new WsFrame.Violation(WsFrame.SYNTAX_ERROR,
             "frame: larger than the limit of " + t.limit() + " bytes (weir.http.max-message-bytes)");
-      } else {
-        throw new WsFrame.Violation(WsFrame.SYNTAX_ERROR, "frame: binary frames are not supported, send JSON text");
       }
     } catch (WsFrame.Violation v) {
       // The connection ends: publishes it read are never confirmed, so they need not be sent.
@@ -336,8 +337,9 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     }
     if (queuedPushes >= settings.outgoingBuffer()) {
       // The client reads slower than it is sent to. Dropping frames would lose confirms or
-      // deliveries silently; closing returns unacked deliveries to their queues instead.
-      outbox.clear();
+      // deliveries silently; closing returns unacked deliveries to their queues instead. The
+      // deliveries still queued are dropped (they go back too); replies queued before them still go.
+      outbox.removeIf(Queued::pushed);
       queuedPushes = 0;
       closeConnection(RESOURCE_ERROR, "client too slow: more than " + settings.outgoingBuffer()
           + " deliveries waiting (weir.http.websocket.outgoing-buffer)");

@@ -53,6 +53,23 @@ final class WsFrame {
     } catch (JsonProcessingException e) {
       throw new Violation(SYNTAX_ERROR, "frame: " + Json.describe(e).getMessage());
     }
+    return frames(node);
+  }
+
+  /** {@link #parse(ObjectMapper, String)} of a binary message: the JSON in UTF-8. */
+  static List<WsFrame> parse(ObjectMapper mapper, byte[] utf8) {
+    JsonNode node;
+    try {
+      node = mapper.readTree(utf8);
+    } catch (JsonProcessingException e) {
+      throw new Violation(SYNTAX_ERROR, "frame: " + Json.describe(e).getMessage());
+    } catch (java.io.IOException e) {
+      throw new Violation(SYNTAX_ERROR, "frame: not JSON in UTF-8: " + e.getMessage());
+    }
+    return frames(node);
+  }
+
+  private static List<WsFrame> frames(JsonNode node) {
     if (node != null && node.isArray()) {
       if (node.isEmpty()) {
         throw new Violation(SYNTAX_ERROR, "frame: a batch must hold at least one frame");

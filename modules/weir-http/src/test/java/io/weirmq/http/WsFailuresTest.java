@@ -112,6 +112,15 @@ class WsFailuresTest {
   }
 
   @Test
+  void aBinaryMessageThatIsNotUtf8JsonIsASyntaxError() {
+    try (WsTestClient good = WsTestClient.connect(api); WsTestClient bad = WsTestClient.connect(api)) {
+      bad.sendBinary(new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'});
+      assertThat(bad.expectClosedBy(502).get("reason").asText()).startsWith("frame:");
+      good.openChannel(1);
+    }
+  }
+
+  @Test
   void anEmptyBatchIsASyntaxError() {
     assertClosedWhileAnotherConnectionWorks("[]", 502);
   }

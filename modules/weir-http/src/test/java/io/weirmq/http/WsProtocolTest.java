@@ -163,6 +163,21 @@ class WsProtocolTest {
   }
 
   @Test
+  void aBinaryMessageCarriesTheSameJsonFramesAsText() {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      String q = declareQueue(ws, 1);
+      ws.ok("confirm.select", 1);
+      String batch = "[" + WsTestClient.frame("basic.publish", 1, "routing_key", q, "payload", "zürich")
+          + "," + WsTestClient.frame("basic.publish", 1, "routing_key", q, "payload", "genève") + "]";
+      ws.sendBinary(batch.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(ws.expect("basic.ack").get("delivery_tag").asLong()).isEqualTo(2);
+      assertThat(ws.call("basic.get", 1, "queue", q, "auto_ack", true).get("payload").asText()).isEqualTo("zürich");
+      assertThat(ws.call("basic.get", 1, "queue", q, "auto_ack", true).get("payload").asText()).isEqualTo("genève");
+    }
+  }
+
+  @Test
   void deliveriesAreSentInBatchesAndAcksOfOneBatchSettleThemAll() {
     try (WsTestClient ws = WsTestClient.connect(api)) {
       ws.openChannel(1);

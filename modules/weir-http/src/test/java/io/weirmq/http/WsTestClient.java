@@ -102,6 +102,11 @@ final class WsTestClient implements AutoCloseable {
     sendText(JSON.createArrayNode().addAll(java.util.List.of(batch)).toString());
   }
 
+  /** Sends raw bytes in a binary message. */
+  void sendBinary(byte[] bytes) {
+    socket.sendBinary(java.nio.ByteBuffer.wrap(bytes), true).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+  }
+
   /** Sends raw text, which need not be JSON. */
   void sendText(String text) {
     socket.sendText(text, true).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();

@@ -19,13 +19,31 @@ public final class WeirNode {
   private WeirNode() {}
 
   /**
+   * Creates the journal's tables if they are missing: from our own script when one is configured
+   * (the H2 profile's, tuned for H2), else from akka-persistence-jdbc's.
+   */
+  private static CompletionStage<Done> createSchema(ActorSystem<?> system, String script) {
+    if (script.isEmpty()) {
+      return SchemaUtils.createIfNotExists(system);
+    }
+    try (var in = WeirNode.class.getClassLoader().getResourceAsStream(script)) {
+      if (in == null) {
+        throw new IllegalStateException("weir.journal.schema-script: no resource " + script + " on the class path");
+      }
+      return SchemaUtils.applyScript(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), system);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("weir.journal.schema-script: cannot read " + script, e);
+    }
+  }
+
+  /**
    * Starts the node and completes with its {@link Broker} once the registry answers and the default
    * vhost is in this node's routing copy.
    */
   public static CompletionStage<Broker> start(ActorSystem<?> system) {
     Config config = system.settings().config();
     CompletionStage<Done> schema = config.getBoolean("weir.journal.create-schema")
-        ? SchemaUtils.createIfNotExists(system)
+        ? createSchema(system, config.getString("weir.journal.schema-script"))
         : CompletableFuture.completedFuture(Done.getInstance());
     return schema.thenCompose(done -> {
       Cluster cluster = Cluster.get(system);
