@@ -45,9 +45,31 @@ class ProfilesTest {
     // akka-persistence-cassandra's reference.conf defines the plugin classes the profile points at.
     assertThat(c.getString(journal + ".class")).contains("cassandra");
     assertThat(c.getString(snapshots + ".class")).contains("cassandra");
-    assertThat(c.getStringList("datastax-java-driver.basic.contact-points")).isNotEmpty();
+    assertThat(c.getStringList("datastax-java-driver.basic.contact-points")).containsExactly("127.0.0.1:9042");
     assertThat(c.getBoolean("weir.cluster.self-join")).isFalse();
     assertThat(c.getStringList("akka.cluster.seed-nodes")).isNotEmpty();
+    // A cluster's keyspaces come from cluster-config/cassandra/schema.cql with a chosen replication.
+    assertAutocreate(c, false);
     assertHttpDefaults(c);
+  }
+
+  @Test
+  void theCassandraDevelopmentProfileJoinsItselfAndLetsThePluginCreateItsTables() {
+    Config c = profile("cassandra-dev.conf");
+    assertThat(c.getString("akka.persistence.journal.plugin")).isEqualTo("akka.persistence.cassandra.journal");
+    assertThat(c.getString("akka.persistence.snapshot-store.plugin")).isEqualTo("akka.persistence.cassandra.snapshot");
+    assertThat(c.getBoolean("weir.cluster.self-join")).isTrue();
+    assertThat(c.getStringList("akka.cluster.seed-nodes")).isEmpty();
+    assertAutocreate(c, true);
+    assertThat(c.getInt("akka.persistence.cassandra.journal.replication-factor")).isEqualTo(1);
+    assertThat(c.getInt("akka.persistence.cassandra.snapshot.replication-factor")).isEqualTo(1);
+    assertHttpDefaults(c);
+  }
+
+  private static void assertAutocreate(Config c, boolean on) {
+    for (String key : new String[] {"journal.keyspace-autocreate", "journal.tables-autocreate",
+        "snapshot.keyspace-autocreate", "snapshot.tables-autocreate"}) {
+      assertThat(c.getBoolean("akka.persistence.cassandra." + key)).as(key).isEqualTo(on);
+    }
   }
 }
