@@ -226,6 +226,9 @@ final class MessageRoutes extends ApiDirectives {
    * of escaped NULs helps nobody, so those are shown as base64.
    */
   static String utf8(byte[] bytes) {
+    if (printableAscii(bytes)) {
+      return new String(bytes, StandardCharsets.ISO_8859_1); // the common case, without a decoder
+    }
     String text;
     try {
       text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -240,6 +243,15 @@ final class MessageRoutes extends ApiDirectives {
       }
     }
     return text;
+  }
+
+  private static boolean printableAscii(byte[] bytes) {
+    for (byte b : bytes) {
+      if ((b < 0x20 || b == 0x7f) && b != '\t' && b != '\n' && b != '\r') {
+        return false; // also every byte >= 0x80, which is negative
+      }
+    }
+    return true;
   }
 
   /** The properties that are set, as the management API shows them (absent ones left out). */
