@@ -388,6 +388,26 @@ public final class QueueState {
     return true;
   }
 
+  /**
+   * Frees the prefetch credit that these deliveries hold, once their settlement is decided and
+   * before its events are applied: the queue can deliver again while the settlement is being
+   * written. If that write fails the queue restarts from its journal, and the messages are
+   * unacknowledged again (redelivered later), so nothing is lost; credit is transient state that
+   * replay never sees. Ids not awaiting an ack are ignored.
+   */
+  public void releaseCredit(MessageIds ids) {
+    for (long id : ids.values()) {
+      StoredMessage m = unacked.get(id);
+      if (m != null && m.consumerId != null) {
+        Consumer c = consumers.get(m.consumerId);
+        if (c != null) {
+          c.unacked--;
+        }
+        m.consumerId = null;
+      }
+    }
+  }
+
   /** What {@link #deliver} and {@link #get} hand out. */
   public record Dispatch(List<Delivery> deliveries, List<QueueEvent> events, boolean markWanted) {
     static final Dispatch NONE = new Dispatch(List.of(), List.of(), false);

@@ -345,4 +345,24 @@ class QueueSettlementTest {
     List<QueueEvent> one = List.of(new MessagesRequeued(MessageIds.of(2)), new MessagesAcked(MessageIds.of(1)));
     assertThat(QueueEvent.coalesceAcks(one)).isSameAs(one);
   }
+
+  @Test
+  void aDecidedAckFreesItsConsumersCreditBeforeItIsAppliedAndOnlyOnce() {
+    QueueDriver q = new QueueDriver();
+    for (int i = 1; i <= 3; i++) {
+      q.publish(msg("m" + i));
+    }
+    q.addConsumer("c1", "ch1", 1);
+    assertThat(q.deliverAll()).extracting(Delivery::messageId).containsExactly(1L);
+
+    List<QueueEvent> ack = q.state().ack("ch1", MessageIds.of(1)); // decided, not yet written
+    q.state().releaseCredit(MessageIds.of(1));
+    assertThat(q.deliverAll()).extracting(Delivery::messageId).containsExactly(2L);
+
+    q.persist(ack); // written: message 1 is gone, and its credit is not freed a second time
+    assertThat(q.unackedIds()).containsExactly(2L);
+    assertThat(q.deliverAll()).isEmpty();
+    q.ack("ch1", 2);
+    assertThat(q.deliverAll()).extracting(Delivery::messageId).containsExactly(3L);
+  }
 }

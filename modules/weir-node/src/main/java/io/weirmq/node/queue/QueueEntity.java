@@ -291,6 +291,7 @@ public final class QueueEntity
           case REQUEUE -> state.nack(owner, s.ids(), true, now);
           case REJECT -> state.nack(owner, s.ids(), false, now);
         });
+        state.releaseCredit(s.ids());
         replies.add(() -> reply(s.replyTo(), StatusReply.ack()));
       } catch (BrokerException e) {
         replies.add(() -> reply(s.replyTo(), StatusReply.error(e)));
@@ -313,6 +314,11 @@ public final class QueueEntity
         // Best effort, as in RabbitMQ: the publisher is nacked whatever happens to this copy.
         environment.publishDeadLetter(queue.id().vhost(), deadLetter);
       }
+    }
+    // Consumers get what the settlements above made room for now, while this write is in flight,
+    // rather than a journal write later (the entity takes no command while it persists).
+    if (!settles.isEmpty()) {
+      events.addAll(deliverNow(state, now).events());
     }
     Runnable done = () -> {
       inFlightPublishes.clear();
@@ -352,30 +358,39 @@ public final class QueueEntity
     if (!expired.isEmpty()) {
       return Effect().persist(expired).thenRun(s -> scheduleMaintain()).thenNoReply();
     }
+    Delivering delivering = deliverNow(state, now);
+    publishDeadLetters(state);
+    scheduleTimers(state);
+    if (delivering.events().isEmpty()) {
+      if (delivering.more()) {
+        scheduleMaintain();
+      }
+      return Effect().noReply();
+    }
+    return Effect().persist(delivering.events()).thenRun(s -> {
+      if (delivering.more()) {
+        scheduleMaintain();
+      }
+    }).thenNoReply();
+  }
+
+  /** What one turn of delivery needs persisted (auto-acks, a delivery mark), and whether to go on. */
+  private record Delivering(List<QueueEvent> events, boolean more) {}
+
+  /** Hands ready messages to consumers with room, each channel's in one message. */
+  private Delivering deliverNow(QueueState state, long now) {
     QueueState.Dispatch dispatch = state.deliver(now, settings.maxDeliveriesPerTurn());
     Map<ActorRef<ChannelMessage>, List<Delivery>> byChannel = new java.util.LinkedHashMap<>();
     for (Delivery d : dispatch.deliveries()) {
       byChannel.computeIfAbsent(consumerChannels.get(d.consumerId()), c -> new ArrayList<>()).add(d);
     }
     byChannel.forEach((channel, deliveries) -> channel.tell(new ChannelMessage.Delivered(queue, deliveries)));
-    publishDeadLetters(state);
-    scheduleTimers(state);
     List<QueueEvent> events = new ArrayList<>(dispatch.events());
     if (dispatch.markWanted()) {
       events.addAll(state.markDeliveries(settings.deliveryMarkAhead()));
     }
     boolean more = dispatch.markWanted() || dispatch.deliveries().size() == settings.maxDeliveriesPerTurn();
-    if (events.isEmpty()) {
-      if (more) {
-        scheduleMaintain();
-      }
-      return Effect().noReply();
-    }
-    return Effect().persist(events).thenRun(s -> {
-      if (more) {
-        scheduleMaintain();
-      }
-    }).thenNoReply();
+    return new Delivering(events, more);
   }
 
   private void scheduleTimers(QueueState state) {
