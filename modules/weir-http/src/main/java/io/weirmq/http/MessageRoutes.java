@@ -46,6 +46,7 @@ final class MessageRoutes extends ApiDirectives {
    */
   Route publish(String vhost, String exchange) {
     return body(Bodies.PublishBody.class, b -> {
+      refuseWhileAlarmed();
       Message message = message(exchange, b, "");
       return onSuccess(broker.publish(Names.vhost("vhost", vhost), message), outcome -> {
         if (!outcome.confirmed()) {
@@ -57,9 +58,19 @@ final class MessageRoutes extends ApiDirectives {
     });
   }
 
+  /** A memory or disk alarm holds publishers back: over HTTP that is a 503 saying which, to retry later. */
+  private void refuseWhileAlarmed() {
+    var alarms = broker.alarms().state();
+    if (alarms.blocked()) {
+      throw new BrokerException(BrokerException.Kind.UNAVAILABLE, "node",
+          "publishing is paused by a resource alarm; retry later: " + alarms.reason());
+    }
+  }
+
   /** Many messages in one request and one journal write per queue; one result per message, in order. */
   Route publishBatch(String vhost, String exchange) {
     return body(Bodies.PublishBatchBody.class, b -> {
+      refuseWhileAlarmed();
       if (b.messages() == null) {
         throw BrokerException.invalid("messages", "must be present (a JSON array of messages)");
       }

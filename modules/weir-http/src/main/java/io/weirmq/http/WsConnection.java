@@ -23,6 +23,7 @@ import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.node.Broker;
 import io.weirmq.node.Envelope;
 import io.weirmq.node.PublishOutcome;
+import io.weirmq.node.ResourceAlarms;
 import io.weirmq.node.channel.BrokerChannel;
 import io.weirmq.node.queue.QueueEntity.Outcome;
 import java.time.Duration;
@@ -74,6 +75,9 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   enum StopNow implements Command { INSTANCE }
 
   record Delivered(WsChannel channel, List<Envelope> envelopes) implements Command {}
+
+  /** A resource alarm went on or off (from {@link io.weirmq.node.ResourceAlarms}, on any thread). */
+  record AlarmChanged(ResourceAlarms.State state) implements Command {}
 
   /** Sends what was queued for the socket during this turn, as one batch. */
   enum Flush implements Command { INSTANCE }
@@ -149,6 +153,9 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   /** Settlements read from the socket, per channel, waiting to go to the broker together. */
   private final Map<WsChannel, List<BrokerChannel.Settlement>> pendingSettles = new LinkedHashMap<>();
   private boolean flushScheduled;
+  /** Set by the first publish: while a resource alarm is on, a publishing connection is not read. */
+  private boolean publisher;
+  private final Runnable stopWatchingAlarms;
   /** Frames waiting for the socket; {@code pushed} marks those the client did not ask for (deliveries). */
   private record Queued(String text, boolean pushed) {}
 
@@ -182,6 +189,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     this.connectionId = connectionId;
     this.lastReceived = System.nanoTime();
     this.lastSent = lastReceived;
+    ActorRef<Command> self = context.getSelf();
+    this.stopWatchingAlarms = broker.alarms().subscribe(state -> self.tell(new AlarmChanged(state)));
     // Checking at a quarter interval closes a silent client within 2 to 2.25 intervals.
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.heartbeat().dividedBy(4));
     Map<String, Object> start = frame("connection.start", null, 0);
@@ -215,6 +224,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
         .onMessage(Tick.class, m -> onTick())
         .onMessage(Delivered.class, m -> {
           m.envelopes().forEach(e -> onDelivered(m.channel(), e));
+          return this;
+        })
+        .onMessage(AlarmChanged.class, m -> {
+          onAlarm(m.state());
           return this;
         })
         .onMessage(Flush.class, m -> {
@@ -303,10 +316,27 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
    * outgoing-buffer / 2 + 2 * max-unconfirmed: only frames the client did not ask for can overflow.
    */
   private void ack(ActorRef<StreamAck> ackTo) {
-    if (outbox.size() >= settings.outgoingBuffer() / 2 || awaitingBroker >= settings.maxUnconfirmed()) {
+    if (outbox.size() >= settings.outgoingBuffer() / 2 || awaitingBroker >= settings.maxUnconfirmed()
+        || (publisher && broker.alarms().blocked())) {
       heldAck = ackTo;
     } else {
       ackTo.tell(StreamAck.INSTANCE);
+    }
+  }
+
+  /**
+   * Tells a publishing client that it is blocked or unblocked (RabbitMQ's connection.blocked
+   * extension), and reads it again once every alarm is off.
+   */
+  private void onAlarm(ResourceAlarms.State state) {
+    if (!publisher || closing) {
+      return;
+    }
+    if (state.blocked()) {
+      send(with(frame("connection.blocked", null, 0), "reason", state.reason()));
+    } else {
+      send(frame("connection.unblocked", null, 0));
+      resumeIfHeld();
     }
   }
 
@@ -453,6 +483,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       return;
     }
     cleanedUp = true;
+    stopWatchingAlarms.run();
     channels.values().forEach(c -> c.channel.closeAsync());
     channels.clear();
     org.slf4j.Logger log = getContext().getLog();
@@ -628,6 +659,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     }
     awaitingBroker++;
     pendingPublishes.add(new PendingPublish(ch, seq, f.id(), message, mandatory));
+    if (!publisher) {
+      publisher = true;
+      if (broker.alarms().blocked()) {
+        onAlarm(broker.alarms().state());
+      }
+    }
   }
 
   /** Sends the publishes read so far to the broker as one request; their confirms come together. */

@@ -188,4 +188,54 @@ class WsFlowControlTest {
   private static String big(String prefix) {
     return prefix + ":" + "x".repeat(BIG);
   }
+
+  @Test
+  void aResourceAlarmHoldsPublishersBackWhileConsumersGoOnAndRestRefusesWith503() {
+    var alarms = api.node.broker().alarms();
+    String q;
+    try (WsTestClient publisher = WsTestClient.connect(api); WsTestClient consumer = WsTestClient.connect(api)) {
+      publisher.openChannel(1);
+      q = WsProtocolTest.declareQueue(publisher, 1);
+      publisher.ok("confirm.select", 1);
+      WsProtocolTest.publish(publisher, 1, q, "before");
+      publisher.expect("basic.ack");
+
+      alarms.setDiskFreeLimit(Long.MAX_VALUE); // no disk has that much free: the disk alarm goes on
+      alarms.check(); // now rather than at the next periodic check
+      try {
+        JsonNode blocked = publisher.expect("connection.blocked");
+        assertThat(blocked.get("reason").asText()).contains("disk", "disk-free-limit");
+        WsProtocolTest.publish(publisher, 1, q, "during");
+        WsProtocolTest.publish(publisher, 1, q, "held");
+        // The first is read (it is how the server learns it is a publisher at all, or was already
+        // read); the one after it waits in the socket.
+        assertThat(api.post("/api/exchanges/%2F/amq.default/publish",
+            "{\"routing_key\":\"" + q + "\",\"payload\":\"rest\",\"payload_encoding\":\"string\",\"properties\":{}}").status())
+            .isEqualTo(503);
+
+        // A consumer is not held back: it drains the queue, which is what clears a memory alarm.
+        consumer.openChannel(1);
+        JsonNode got = consumer.call("basic.get", 1, "queue", q, "auto_ack", true);
+        assertThat(got.get("payload").asText()).isEqualTo("before");
+      } finally {
+        alarms.setDiskFreeLimit(0);
+        alarms.check();
+      }
+      // The publish read before the pause may be confirmed before or after the unblock; the held
+      // one only after it.
+      boolean unblocked = false;
+      long confirmed = 0;
+      while (!unblocked || confirmed < 3) {
+        JsonNode f = publisher.next();
+        if (f.get("method").asText().equals("connection.unblocked")) {
+          unblocked = true;
+        } else {
+          assertThat(f.get("method").asText()).as("%s", f).isEqualTo("basic.ack");
+          assertThat(f.get("delivery_tag").asLong() < 3 || unblocked).as("the held publish waits for the unblock").isTrue();
+          confirmed = Math.max(confirmed, f.get("delivery_tag").asLong());
+        }
+      }
+      WsProtocolTest.awaitCount(api, q, 2);
+    }
+  }
 }

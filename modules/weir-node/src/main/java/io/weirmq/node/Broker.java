@@ -26,6 +26,7 @@ import io.weirmq.node.queue.QueueRef;
 import io.weirmq.node.registry.MetadataRegistry;
 import io.weirmq.node.registry.RoutingTableReplica;
 import io.weirmq.node.registry.TopologyChange;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,10 +58,14 @@ public final class Broker {
   private final ActorRef<MetadataRegistry.Command> registry;
   private final ActorRef<RoutingTableReplica.Command> replica;
   private final AtomicReference<Topology> routing;
+  private final ResourceAlarms alarms;
 
   private Broker(ActorSystem<?> system, NodeSettings settings, AtomicReference<Topology> routing) {
     this.system = system;
     this.settings = settings;
+    this.alarms = ResourceAlarms.fromConfig(system.settings().config(), settings.dataDir());
+    Duration every = ResourceAlarms.checkInterval(system.settings().config());
+    system.scheduler().scheduleAtFixedRate(Duration.ZERO, every, alarms::check, system.executionContext());
     this.sharding = ClusterSharding.get(system);
     this.routing = routing;
     this.registry = MetadataRegistry.initSingleton(system, settings);
@@ -80,6 +85,11 @@ public final class Broker {
 
   public ActorSystem<?> system() {
     return system;
+  }
+
+  /** The memory and disk alarms: while one is on, the protocols stop taking publishes. */
+  public ResourceAlarms alarms() {
+    return alarms;
   }
 
   /** This node's current copy of the topology: read-only, safe from any thread. */
