@@ -62,6 +62,7 @@ public final class Connection implements AutoCloseable {
   private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
   private final List<ShutdownListener> shutdownListeners = new CopyOnWriteArrayList<>();
+  private final List<BlockedListener> blockedListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean recovering = new AtomicBoolean();
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -139,6 +140,15 @@ public final class Connection implements AutoCloseable {
     if (reason != null && shutdownListeners.remove(listener)) {
       listener.shutdownCompleted(reason);
     }
+  }
+
+  /** Told when a broker resource alarm blocks or unblocks this connection's publishes. */
+  public void addBlockedListener(BlockedListener listener) {
+    blockedListeners.add(listener);
+  }
+
+  public boolean removeBlockedListener(BlockedListener listener) {
+    return blockedListeners.remove(listener);
   }
 
   /** Run on the recovery thread each time automatic recovery has restored the connection. */
@@ -323,6 +333,20 @@ public final class Connection implements AutoCloseable {
     }
   }
 
+  private void blocked(boolean blocked, String reason) {
+    for (BlockedListener l : blockedListeners) {
+      try {
+        if (blocked) {
+          l.handleBlocked(reason);
+        } else {
+          l.handleUnblocked();
+        }
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "blocked listener failed", e);
+      }
+    }
+  }
+
   private void handle(Session s, JsonNode f) {
     s.lastReceived = System.nanoTime();
     String method = f.path("method").asText();
@@ -330,6 +354,8 @@ public final class Connection implements AutoCloseable {
       case "connection.start" -> s.start.complete(f);
       case "heartbeat" -> { }
       case "connection.close" -> s.serverClose = f;
+      case "connection.blocked", "connection.unblocked" -> blocked(method.equals("connection.blocked"),
+          f.path("reason").asText());
       default -> {
         CompletableFuture<JsonNode> waiter = f.has("id") ? pending.remove(f.get("id").asLong()) : null;
         if (waiter != null) {

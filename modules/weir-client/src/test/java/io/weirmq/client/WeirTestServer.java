@@ -40,6 +40,11 @@ public final class WeirTestServer implements AutoCloseable {
   }
 
   /** The REST API's base URI. */
+  /** The node's memory and disk alarms, for tests that set them off. */
+  public io.weirmq.node.ResourceAlarms alarms() {
+    return node.broker().alarms();
+  }
+
   public String uri() {
     return uri;
   }

@@ -76,8 +76,13 @@ class WsClientTest {
     String queue = ch.queueDeclare(WeirTestServer.name("confirms"), true, false, false, null).queue();
     ch.confirmSelect();
     assertThat(ch.getNextPublishSeqNo()).isEqualTo(1);
-    List<Long> acked = new CopyOnWriteArrayList<>();
-    ch.addConfirmListener((tag, multiple) -> acked.add(tag), (tag, multiple) -> { });
+    // Several at once may be confirmed by one ack with multiple (every tag up to it).
+    java.util.Set<Long> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    ch.addConfirmListener((tag, multiple) -> {
+      for (long t = multiple ? 1 : tag; t <= tag; t++) {
+        acked.add(t);
+      }
+    }, (tag, multiple) -> { });
     for (int i = 0; i < 5; i++) {
       ch.basicPublish("", queue, BasicProperties.PERSISTENT, ("m" + i).getBytes(UTF_8));
     }
@@ -359,5 +364,41 @@ class WsClientTest {
     Thread.sleep(3_000); // the behaviour under test is idleness itself: three granted intervals without a request
     assertThat(c.isOpen()).isTrue();
     assertThat(ch.queueDeclare().queue()).startsWith("weir.gen-");
+  }
+
+  @Test
+  void blockedListenersHearTheBrokersResourceAlarmsAndHeldPublishesAreConfirmedAfter() throws Exception {
+    Connection c = connect();
+    BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+    c.addBlockedListener(new BlockedListener() {
+      @Override
+      public void handleBlocked(String reason) {
+        heard.add("blocked: " + reason);
+      }
+
+      @Override
+      public void handleUnblocked() {
+        heard.add("unblocked");
+      }
+    });
+    Channel ch = c.createChannel();
+    ch.confirmSelect();
+    String queue = ch.queueDeclare(WeirTestServer.name("alarm"), true, false, false, null).queue();
+    ch.basicPublish("", queue, null, "first".getBytes());
+    assertThat(ch.waitForConfirms(WAIT_MS)).isTrue();
+
+    server.alarms().setDiskFreeLimit(Long.MAX_VALUE);
+    server.alarms().check();
+    try {
+      assertThat(heard.poll(WAIT_MS, TimeUnit.MILLISECONDS)).startsWith("blocked: disk");
+      ch.basicPublish("", queue, null, "second".getBytes());
+      ch.basicPublish("", queue, null, "third".getBytes());
+    } finally {
+      server.alarms().setDiskFreeLimit(0);
+      server.alarms().check();
+    }
+    assertThat(heard.poll(WAIT_MS, TimeUnit.MILLISECONDS)).isEqualTo("unblocked");
+    assertThat(ch.waitForConfirms(WAIT_MS)).isTrue();
+    assertThat(admin.getQueue("/", queue).messages()).isEqualTo(3);
   }
 }
