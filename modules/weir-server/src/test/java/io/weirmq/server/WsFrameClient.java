@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -38,9 +39,12 @@ final class WsFrameClient implements AutoCloseable {
         partial.append(data);
         if (last) {
           try {
-            JsonNode f = JSON.readTree(partial.toString());
-            if (!f.path("method").asText().equals("heartbeat")) {
-              frames.add(f);
+            JsonNode message = JSON.readTree(partial.toString());
+            // A batch (docs/protocol.md, "Batches") is its frames in order.
+            for (JsonNode f : message.isArray() ? message : List.of(message)) {
+              if (!f.path("method").asText().equals("heartbeat")) {
+                frames.add(f);
+              }
             }
           } catch (Exception e) {
             ended.completeExceptionally(e);
