@@ -11,11 +11,9 @@ import io.weirmq.client.ConnectionFactory;
 import io.weirmq.client.Delivery;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,9 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged node on a real Cassandra 5, as a cluster node runs it: {@code cassandra-local} starts
- * Cassandra on free loopback ports with a temporary data directory, the schema file is applied with
- * {@code cassandra-local schema} (the cluster profile does not let the plugin create tables), and the
+ * The packaged node on a real Cassandra 5, as a cluster node runs it: {@link LocalCassandra} starts
+ * Cassandra with {@code cassandra-local} on free loopback ports with a temporary data directory and applies
+ * the schema file (the cluster profile does not let the plugin create tables), and the
  * node, with the cluster profile pointed at that Cassandra, publishes confirmed persistent messages.
  * After a kill -9 and after a clean restart of the node every confirmed message is consumed, and after
  * the acks and one more restart none comes back. Cassandra is stopped whatever happens.
@@ -44,10 +42,8 @@ class CassandraJournalIT {
   private static final long CONFIRM_TIMEOUT_MS = 60_000;
 
   @TempDir static Path dir;
-  private static Path script;
-  private static Path cassandraData;
+  private static LocalCassandra cassandra;
   private static int cqlPort;
-  private static Thread stopOnExit;
 
   private static int remotingPort;
   private static int httpPort;
@@ -56,30 +52,12 @@ class CassandraJournalIT {
 
   @BeforeAll
   static void startCassandra() throws Exception {
-    script = Path.of(System.getProperty("weir.cassandra.local"));
-    assertThat(script).isExecutable();
-    cassandraData = dir.resolve("cassandra");
-    Set<Integer> ports = new HashSet<>();
-    while (ports.size() < 5) {
-      ports.add(freePort());
-    }
-    List<Integer> p = new ArrayList<>(ports);
-    cqlPort = p.get(0);
-    remotingPort = p.get(3);
-    httpPort = p.get(4);
+    cassandra = LocalCassandra.start(dir, "CassandraJournalIT");
+    cqlPort = cassandra.cqlPort();
+    List<Integer> p = LocalCassandra.freePorts(2);
+    remotingPort = p.get(0);
+    httpPort = p.get(1);
     nodeLog = dir.resolve("node.log");
-    // If the test JVM is stopped (Ctrl-C, a failsafe timeout), Cassandra must not outlive it.
-    stopOnExit = new Thread(CassandraJournalIT::stopCassandraQuietly, "stop-cassandra");
-    Runtime.getRuntime().addShutdownHook(stopOnExit);
-
-    long started = System.nanoTime();
-    // Generous: the first run on a fresh machine also fetches Cassandra with Maven.
-    cassandraLocal(TimeUnit.MINUTES.toSeconds(15), "start", "--port", Integer.toString(cqlPort),
-        "--storage-port", Integer.toString(p.get(1)), "--jmx-port", Integer.toString(p.get(2)),
-        "--heap", "512M", "--timeout", "300");
-    System.out.printf("CassandraJournalIT: Cassandra answered CQL %.1f s after cassandra-local start%n",
-        (System.nanoTime() - started) / 1e9);
-    cassandraLocal(TimeUnit.MINUTES.toSeconds(5), "schema", "--replication-factor", "1");
   }
 
   @AfterAll
@@ -89,11 +67,8 @@ class CassandraJournalIT {
         node.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
     } finally {
-      if (stopOnExit != null) {
-        Runtime.getRuntime().removeShutdownHook(stopOnExit);
-      }
-      if (script != null) {
-        cassandraLocal(120, "stop");
+      if (cassandra != null) {
+        cassandra.close();
       }
     }
   }
@@ -228,45 +203,6 @@ class CassandraJournalIT {
     assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("node stopped within 60 s").isTrue();
   }
 
-  /** Runs cluster-config/cassandra/cassandra-local on the test's data dir; its output goes to the test's output. */
-  private static void cassandraLocal(long timeoutSeconds, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(script.toString()));
-    command.addAll(List.of(args));
-    command.addAll(List.of("--data", cassandraData.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    // The JDK running the tests, the build's Maven and local repository, the jar this build packaged.
-    pb.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
-    String mavenHome = System.getProperty("maven.home");
-    if (mavenHome != null && Files.isExecutable(Path.of(mavenHome, "bin", "mvn"))) {
-      pb.environment().put("MVN", Path.of(mavenHome, "bin", "mvn").toString());
-    }
-    String repo = System.getProperty("maven.repo.local");
-    if (repo != null && !repo.isBlank()) {
-      pb.environment().put("MVN_ARGS", "-Dmaven.repo.local=" + repo);
-    }
-    pb.environment().put("WEIR_SERVER_JAR", System.getProperty("weir.server.jar"));
-    pb.redirectErrorStream(true);
-    Path output = dir.resolve("cassandra-local-" + args[0] + ".out");
-    pb.redirectOutput(output.toFile());
-    Process p = pb.start();
-    boolean done = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
-    if (!done) {
-      p.destroyForcibly();
-    }
-    String out = Files.readString(output, UTF_8);
-    System.out.print(out);
-    assertThat(done).as("cassandra-local %s finished within %d s:%n%s", args[0], timeoutSeconds, out).isTrue();
-    assertThat(p.exitValue()).as("cassandra-local %s:%n%s", args[0], out).isZero();
-  }
-
-  private static void stopCassandraQuietly() {
-    try {
-      cassandraLocal(120, "stop");
-    } catch (Exception | AssertionError e) {
-      System.err.println("CassandraJournalIT: could not stop Cassandra in " + cassandraData + ": " + e);
-    }
-  }
-
   private static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
@@ -281,11 +217,5 @@ class CassandraJournalIT {
       n++;
     }
     return n;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -66,6 +66,26 @@ class ProfilesTest {
     assertHttpDefaults(c);
   }
 
+  @Test
+  void theLocalClusterProfileSeedsThreeLoopbackNodesOnCassandraWithFastKeepMajorityDowning() {
+    Config c = profile("cluster-local.conf");
+    assertThat(c.getString("akka.persistence.journal.plugin")).isEqualTo("akka.persistence.cassandra.journal");
+    assertThat(c.getBoolean("weir.cluster.self-join")).isFalse();
+    assertThat(c.getStringList("akka.cluster.seed-nodes")).containsExactly("akka://weir@127.0.0.1:25521",
+        "akka://weir@127.0.0.1:25522", "akka://weir@127.0.0.1:25523");
+    assertThat(c.getInt("akka.remote.artery.canonical.port")).isEqualTo(25521);
+    assertThat(c.getInt("weir.http.port")).isEqualTo(15681);
+    assertAutocreate(c, false);
+    assertThat(c.getString("akka.cluster.downing-provider-class")).isEqualTo("akka.cluster.sbr.SplitBrainResolverProvider");
+    assertThat(c.getString("akka.cluster.split-brain-resolver.active-strategy")).isEqualTo("keep-majority");
+    // A crashed node's queues and the registry move within seconds, not Akka's default ~45 s.
+    java.time.Duration detect = c.getDuration("akka.cluster.failure-detector.heartbeat-interval")
+        .plus(c.getDuration("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
+    java.time.Duration total = detect.plus(c.getDuration("akka.cluster.split-brain-resolver.stable-after"))
+        .plus(c.getDuration("akka.cluster.down-removal-margin"));
+    assertThat(total).isLessThanOrEqualTo(java.time.Duration.ofSeconds(8));
+  }
+
   private static void assertAutocreate(Config c, boolean on) {
     for (String key : new String[] {"journal.keyspace-autocreate", "journal.tables-autocreate",
         "snapshot.keyspace-autocreate", "snapshot.tables-autocreate"}) {

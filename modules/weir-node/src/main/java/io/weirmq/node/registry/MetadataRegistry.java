@@ -64,31 +64,40 @@ public final class MetadataRegistry
 
   record ReplicaTerminated(ActorRef<RoutingTableReplica.Command> replica) implements Command {}
 
-  enum DropTransient implements Command { INSTANCE }
+  /** After recovery: whether this start begins the cluster's lifetime ({@link ClusterLifetime}). */
+  record Started(boolean clusterIsNew) implements Command {}
 
   public static ActorRef<Command> initSingleton(ActorSystem<?> system, NodeSettings settings) {
+    ClusterLifetime lifetime = ClusterLifetime.distributedData(system, settings.askTimeout());
     return ClusterSingleton.get(system).init(SingletonActor.of(
-        Behaviors.supervise(create(settings)).onFailure(SupervisorStrategy.restartWithBackoff(
+        Behaviors.supervise(create(settings, lifetime)).onFailure(SupervisorStrategy.restartWithBackoff(
             settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2)),
         NAME));
   }
 
+  /** A registry whose every start is a cluster start (a node of its own, tests). */
   public static Behavior<Command> create(NodeSettings settings) {
-    return Behaviors.setup(ctx -> new MetadataRegistry(ctx, settings));
+    return create(settings, ClusterLifetime.ALWAYS_NEW);
+  }
+
+  public static Behavior<Command> create(NodeSettings settings, ClusterLifetime lifetime) {
+    return Behaviors.setup(ctx -> new MetadataRegistry(ctx, settings, lifetime));
   }
 
   private final ActorContext<Command> context;
+  private final ClusterLifetime lifetime;
   private final Set<ActorRef<RoutingTableReplica.Command>> replicas = new HashSet<>();
   /**
-   * False from recovery until {@link DropTransient} has run. Changes and subscriptions wait (stashed)
+   * False from recovery until {@link Started} has run. Changes and subscriptions wait (stashed)
    * until then, so no node ever reads, routes to or redeclares resources that did not survive.
    */
-  private boolean transientDropped;
+  private boolean ready;
 
-  private MetadataRegistry(ActorContext<Command> context, NodeSettings settings) {
+  private MetadataRegistry(ActorContext<Command> context, NodeSettings settings, ClusterLifetime lifetime) {
     super(PersistenceId.ofUniqueId(NAME), SupervisorStrategy.restartWithBackoff(
         settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
     this.context = context;
+    this.lifetime = lifetime;
   }
 
   @Override
@@ -128,8 +137,17 @@ public final class MetadataRegistry
   public SignalHandler<Topology> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), topology -> {
-          transientDropped = false;
-          context.getSelf().tell(DropTransient.INSTANCE);
+          ready = false;
+          context.pipeToSelf(lifetime.isNew(), (isNew, failure) -> {
+            if (failure != null) {
+              // Dropping live queues would lose their messages under their clients; keeping stale
+              // ones after a restart only leaves something to delete. So when in doubt, keep.
+              context.getLog().warn("Registry cannot tell a cluster start from a hand-over ({}); keeping "
+                  + "non-durable and exclusive resources", failure.toString());
+              return new Started(false);
+            }
+            return new Started(isNew);
+          });
         })
         .build();
   }
@@ -137,8 +155,8 @@ public final class MetadataRegistry
   @Override
   public CommandHandlerWithReply<Command, TopologyEvent, Topology> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
-        .onCommand(DropTransient.class, (topology, cmd) -> onDropTransient(topology))
-        .onCommand(cmd -> !transientDropped && !(cmd instanceof ReplicaTerminated), (topology, cmd) -> Effect().stash())
+        .onCommand(Started.class, this::onStarted)
+        .onCommand(cmd -> !ready && !(cmd instanceof ReplicaTerminated), (topology, cmd) -> Effect().stash())
         .onCommand(Change.class, this::onChange)
         .onCommand(Subscribe.class, this::onSubscribe)
         .onCommand(ReplicaTerminated.class, (t, cmd) -> {
@@ -182,17 +200,37 @@ public final class MetadataRegistry
   }
 
   /**
-   * After a start of the registry: makes sure the default vhost exists, and removes what does not
-   * outlive a restart: non-durable exchanges and queues, and exclusive queues (their connections
-   * are gone). This runs when the singleton starts; the cluster issue must tell a hand-over from a
-   * whole-cluster restart before applying it there.
+   * After a start of the registry: makes sure the default vhost exists, and, if the cluster itself
+   * is starting, removes what does not outlive a restart: non-durable exchanges and queues, and
+   * exclusive queues (their connections are gone). A hand-over from a node that left or died, or a
+   * restart of this actor after a failure, keeps them: their nodes and connections may be alive.
    */
-  private ReplyEffect<TopologyEvent, Topology> onDropTransient(Topology topology) {
+  private ReplyEffect<TopologyEvent, Topology> onStarted(Topology topology, Started started) {
     List<TopologyEvent> events = new ArrayList<>();
     Topology scratch = Topology.fromSnapshot(topology.snapshot());
     if (!scratch.hasVhost(DEFAULT_VHOST)) {
       apply(scratch, events, scratch.addVhost(DEFAULT_VHOST));
     }
+    if (started.clusterIsNew()) {
+      dropTransient(scratch, events);
+    } else {
+      context.getLog().info("Registry took over at version {}: the cluster runs on, non-durable and exclusive "
+          + "resources stay", topology.version());
+    }
+    if (!events.isEmpty()) {
+      context.getLog().info("Registry started at version {}: {} changes (default vhost{})",
+          topology.version(), events.size(), started.clusterIsNew() ? ", non-durable and exclusive resources removed" : "");
+    }
+    return persistAndPublish(topology, events)
+        .thenRun(t -> {
+          lifetime.registryStarted();
+          ready = true;
+        })
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  private static void dropTransient(Topology scratch, List<TopologyEvent> events) {
     for (QueueDefinition q : scratch.queues()) {
       if (!q.durable() || q.exclusive()) {
         apply(scratch, events, scratch.deleteQueue(q.id()));
@@ -203,14 +241,6 @@ public final class MetadataRegistry
         apply(scratch, events, scratch.deleteExchange(x.id(), false));
       }
     }
-    if (!events.isEmpty()) {
-      context.getLog().info("Registry started at version {}: {} changes (default vhost, non-durable and exclusive resources removed)",
-          topology.version(), events.size());
-    }
-    return persistAndPublish(topology, events)
-        .thenRun(t -> transientDropped = true)
-        .thenNoReply()
-        .thenUnstashAll();
   }
 
   private static void apply(Topology scratch, List<TopologyEvent> out, List<TopologyEvent> events) {

@@ -7,6 +7,9 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.ClusterEvent;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Subscribe;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.weirmq.core.routing.Topology;
 import io.weirmq.core.routing.TopologyEvent;
@@ -60,6 +63,14 @@ public final class RoutingTableReplica extends AbstractBehavior<RoutingTableRepl
     this.published = published;
     this.topology = published.get().copy();
     timers.startTimerWithFixedDelay(Resubscribe.INSTANCE, settings.registryResubscribeInterval());
+    // A member leaving or removed may have hosted the registry: announce this copy at once, so the
+    // registry's next home pushes changes to it without waiting for the timer. (The singleton proxy
+    // holds the message until the new registry runs.)
+    var cluster = Cluster.get(context.getSystem()).subscriptions();
+    cluster.tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberExited.class, e -> Resubscribe.INSTANCE),
+        ClusterEvent.MemberExited.class));
+    cluster.tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberRemoved.class, e -> Resubscribe.INSTANCE),
+        ClusterEvent.MemberRemoved.class));
     subscribe();
   }
 

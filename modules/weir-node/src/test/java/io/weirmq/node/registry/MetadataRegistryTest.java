@@ -282,4 +282,44 @@ class MetadataRegistryTest {
     assertThat(registry.restart().state().snapshot()).isEqualTo(settled);
     assertNothingMorePersisted(written);
   }
+
+  /** A cluster that ran on: the first start begins its lifetime, every later start is a hand-over. */
+  private static ClusterLifetime startedOnce() {
+    return new ClusterLifetime() {
+      private volatile boolean started;
+
+      @Override
+      public java.util.concurrent.CompletionStage<Boolean> isNew() {
+        return java.util.concurrent.CompletableFuture.completedFuture(!started);
+      }
+
+      @Override
+      public void registryStarted() {
+        started = true;
+      }
+    };
+  }
+
+  @Test
+  void aHandOverInARunningClusterKeepsNonDurableAndExclusiveResources() {
+    PersistenceTestKit.create(testKit.system()).clearAll();
+    registry = EventSourcedBehaviorTestKit.create(testKit.system(), MetadataRegistry.create(settings, startedOnce()),
+        EntityTestKits.serialization());
+    awaitStarted();
+    ExchangeDefinition transientExchange =
+        new ExchangeDefinition(new ExchangeId("/", "tx"), ExchangeType.DIRECT, false, false, false, Map.of());
+    changed(new TopologyChange.DeclareExchange(transientExchange));
+    changed(new TopologyChange.DeclareQueue(transientQueue("temp")));
+    changed(new TopologyChange.DeclareQueue(exclusiveQueue("mine", "connection-1")));
+    TopologySnapshot before = registry.getState().snapshot();
+    int written = journal().size();
+
+    // The singleton starting on another node recovers the same journal, as a restart does here.
+    Topology after = registry.restart().state();
+
+    assertNothingMorePersisted(written);
+    assertThat(after.snapshot()).isEqualTo(before);
+    // And it answers: changes wait only for the start check.
+    changed(new TopologyChange.DeclareQueue(QueueDefinition.of("/", "after-hand-over")));
+  }
 }
