@@ -484,6 +484,26 @@ class BrokerBehaviourTest {
     }
 
     @Test
+    void acksSentJustBeforeTheChannelClosesAreNotOvertakenByTheClose() {
+      for (int round = 0; round < 20; round++) {
+        QueueId q = declareQueue();
+        for (int i = 0; i < 3; i++) {
+          publish("", q.name(), "m" + i);
+        }
+        BrokerChannel channel = channel("conn-" + round);
+        Recorder consumer = new Recorder((tag, e) -> { });
+        await(channel.basicQos(3));
+        await(channel.basicConsume(q, "", false, false, consumer, null));
+        consumer.awaitCount(3);
+        // No waiting for the acks: the close right behind them must find them settled, as it does
+        // when a client sends basic.ack then channel.close, rather than requeue the messages.
+        consumer.envelopes().forEach(e -> channel.basicAck(e.deliveryTag(), false));
+        channel.close();
+        assertThat(await(broker.counts(q)).total()).as("round %d", round).isZero();
+      }
+    }
+
+    @Test
     void nackWithRequeueRedeliversTheMessageFlaggedRedelivered() {
       QueueId q = declareQueue();
       BrokerChannel channel = channel("conn");

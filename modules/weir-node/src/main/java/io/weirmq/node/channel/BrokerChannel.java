@@ -67,6 +67,8 @@ public final class BrokerChannel implements AutoCloseable {
   private final Broker broker;
   private final String connectionId;
   private final ActorRef<Command> actor;
+  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Done>> closed =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   private BrokerChannel(Broker broker, String connectionId, ActorRef<Command> actor) {
     this.broker = broker;
@@ -154,8 +156,14 @@ public final class BrokerChannel implements AutoCloseable {
     closeAsync().toCompletableFuture().join();
   }
 
+  /** Closes the channel; later calls answer the same completion. */
   public CompletionStage<Done> closeAsync() {
-    return call(CloseChannel::new);
+    CompletableFuture<Done> mine = new CompletableFuture<>();
+    if (!closed.compareAndSet(null, mine)) {
+      return closed.get();
+    }
+    actor.tell(new CloseChannel(mine));
+    return mine;
   }
 
   private QueueRef accessible(QueueId queue) {
@@ -193,6 +201,8 @@ public final class BrokerChannel implements AutoCloseable {
   record Settle(List<Settlement> settlements, CompletableFuture<Done> result) implements Command {}
 
   record CloseChannel(CompletableFuture<Done> result) implements Command {}
+
+  record Stopped(CompletableFuture<Done> result) implements Command {}
 
   private static final class ChannelActor extends AbstractBehavior<Command> {
 
@@ -343,9 +353,23 @@ public final class BrokerChannel implements AutoCloseable {
         released.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Release(self, r))
             .exceptionally(failure -> Done.getInstance()).toCompletableFuture());
       }
+      // Stop only once every queue has handled the release: each queue watches this actor, and its
+      // termination goes straight to the queue, where it could overtake acks still waiting in the
+      // queue's front and requeue messages the client had acked.
+      ActorRef<Command> self = getContext().getSelf();
       CompletableFuture.allOf(released.toArray(CompletableFuture[]::new))
-          .whenComplete((v, failure) -> m.result().complete(Done.getInstance()));
-      return Behaviors.stopped();
+          .whenComplete((v, failure) -> self.tell(new Stopped(m.result())));
+      return Behaviors.receive(Command.class)
+          .onMessage(Stopped.class, stop -> {
+            stop.result().complete(Done.getInstance());
+            return Behaviors.stopped();
+          })
+          .onMessage(CloseChannel.class, again -> {
+            again.result().complete(Done.getInstance());
+            return Behaviors.same();
+          })
+          .onAnyMessage(other -> Behaviors.same()) // closing: deliveries go back to their queues
+          .build();
     }
 
     private Envelope envelope(long tag, Delivery d) {

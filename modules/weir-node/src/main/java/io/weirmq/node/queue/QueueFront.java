@@ -30,6 +30,23 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
   private final int maxBatchMessages;
   private final List<QueueEntity.Publish> publishes = new ArrayList<>();
   private final List<QueueEntity.Settle> settles = new ArrayList<>();
+  /**
+   * Other commands that arrived behind waiting publishes or settlements: they go to the entity after
+   * those, never before (a channel's ack followed by its close must not see the close overtake the
+   * ack and requeue the acked message).
+   */
+  private final java.util.ArrayDeque<Deferred> deferred = new java.util.ArrayDeque<>();
+
+  /** A command held back, and how many of the waiting publishes arrived before it. */
+  private static final class Deferred {
+    final QueueEntity.Command command;
+    int publishesAhead;
+
+    Deferred(QueueEntity.Command command, int publishesAhead) {
+      this.command = command;
+      this.publishesAhead = publishesAhead;
+    }
+  }
   private boolean writing;
 
   private QueueFront(ActorContext<QueueEntity.Command> context, QueueRef queue, NodeSettings settings,
@@ -56,7 +73,11 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
           return writeIfIdle();
         })
         .onMessage(QueueEntity.Command.class, c -> {
-          entity.tell(c);
+          if (publishes.isEmpty() && settles.isEmpty() && deferred.isEmpty()) {
+            entity.tell(c);
+          } else {
+            deferred.add(new Deferred(c, publishes.size()));
+          }
           return this;
         })
         // The entity stops when its queue is deleted; the sharded entity goes with it.
@@ -79,6 +100,12 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
     entity.tell(new QueueEntity.WriteBatch(batch, List.copyOf(settles), getContext().getSelf()));
     settles.clear();
     writing = true;
+    // Commands whose every earlier publish and settlement is in this batch follow it, in order.
+    int taken = batch.size();
+    deferred.forEach(d -> d.publishesAhead = Math.max(0, d.publishesAhead - taken));
+    while (!deferred.isEmpty() && deferred.peek().publishesAhead == 0) {
+      entity.tell(deferred.poll().command);
+    }
     return this;
   }
 }
