@@ -337,13 +337,12 @@ public final class BrokerChannel implements AutoCloseable {
         MessageIds ids = MessageIds.of(idLists.stream().flatMapToLong(java.util.Arrays::stream).toArray());
         settled.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, ids, outcome, r)).toCompletableFuture());
       }));
-      CompletableFuture<Done> all = CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new))
-          .thenApply(v -> Done.getInstance());
       if (refused != null) {
-        BrokerException failure = refused;
-        all = all.handle((v, f) -> { throw new java.util.concurrent.CompletionException(failure); });
+        m.result().completeExceptionally(refused); // the valid ones are on their way all the same
+      } else {
+        complete(CompletableFuture.allOf(settled.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance()),
+            m.result());
       }
-      complete(all, m.result());
       return this;
     }
 
