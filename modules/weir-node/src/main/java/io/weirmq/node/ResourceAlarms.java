@@ -112,8 +112,8 @@ public final class ResourceAlarms {
     diskFreeLimit = bytes;
   }
 
-  /** Measures once and tells the listeners if an alarm went on or off. */
-  public void check() {
+  /** Measures once and tells the listeners if an alarm went on or off; one check at a time, so a late one cannot undo a newer state. */
+  public synchronized void check() {
     State before = state;
     EnumSet<Resource> active = EnumSet.noneOf(Resource.class);
     StringBuilder reason = new StringBuilder();
