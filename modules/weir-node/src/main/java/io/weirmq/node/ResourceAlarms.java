@@ -112,7 +112,10 @@ public final class ResourceAlarms {
     diskFreeLimit = bytes;
   }
 
-  /** Measures once and tells the listeners if an alarm went on or off; one check at a time, so a late one cannot undo a newer state. */
+  /**
+   * Measures once and tells the listeners if an alarm went on or off; one check at a time, so a
+   * late check cannot undo a newer state.
+   */
   public synchronized void check() {
     State before = state;
     EnumSet<Resource> active = EnumSet.noneOf(Resource.class);
