@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -190,7 +193,8 @@ public final class Connection implements AutoCloseable {
 
   /** Handles {@code message} as if the broker had sent it: for tests of frames the broker does not send yet. */
   void receiveForTest(String message) {
-    received(session, message);
+    byte[] utf8 = message.getBytes(StandardCharsets.UTF_8);
+    received(session, utf8, utf8.length);
   }
 
   /** WebSocket messages sent on the current socket, for tests of batching. */
@@ -308,12 +312,14 @@ public final class Connection implements AutoCloseable {
   }
 
   /** One WebSocket message: a frame, or a batch of them handled in order as if each had come alone. */
-  private void received(Session s, String text) {
+  /** A WebSocket message from the server: one frame, or a batch of them; UTF-8 JSON. */
+  private void received(Session s, byte[] utf8, int length) {
     JsonNode message;
     try {
-      message = JSON.readTree(text);
+      message = JSON.readTree(utf8, 0, length);
     } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot parse message from " + settings.uri + ": " + text, e);
+      // The message is not logged: it may hold message bodies.
+      LOG.log(System.Logger.Level.WARNING, "cannot parse a message of " + length + " bytes from " + settings.uri, e);
       return;
     }
     if (message.isArray()) {
@@ -614,7 +620,9 @@ public final class Connection implements AutoCloseable {
     final CompletableFuture<JsonNode> start = new CompletableFuture<>();
     final CompletableFuture<Void> closed = new CompletableFuture<>();
     final AtomicBoolean dead = new AtomicBoolean();
-    private final StringBuilder partial = new StringBuilder();
+    /** A message arriving in parts: text or binary, never both at once. */
+    private final StringBuilder partialText = new StringBuilder();
+    private final Bytes partialBytes = new Bytes();
     volatile WebSocket ws;
     volatile FrameWriter writer;
     volatile long heartbeatMs;
@@ -630,11 +638,22 @@ public final class Connection implements AutoCloseable {
 
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      partial.append(data);
+      partialText.append(data);
       if (last) {
-        String text = partial.toString();
-        partial.setLength(0);
-        received(this, text);
+        byte[] utf8 = partialText.toString().getBytes(StandardCharsets.UTF_8);
+        partialText.setLength(0);
+        received(this, utf8, utf8.length);
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      partialBytes.append(data);
+      if (last) {
+        received(this, partialBytes.array(), partialBytes.size());
+        partialBytes.clear();
       }
       webSocket.request(1);
       return null;
@@ -650,6 +669,32 @@ public final class Connection implements AutoCloseable {
     public void onError(WebSocket webSocket, Throwable error) {
       start.completeExceptionally(error);
       disconnected(this, error);
+    }
+  }
+
+  /** The parts of one binary message; the array is reused for the next (it is read before then). */
+  private static final class Bytes extends ByteArrayOutputStream {
+    private static final int KEPT = 1024 * 1024;
+
+    void append(ByteBuffer data) {
+      if (data.hasArray()) {
+        write(data.array(), data.arrayOffset() + data.position(), data.remaining());
+      } else {
+        byte[] copy = new byte[data.remaining()];
+        data.get(copy);
+        write(copy, 0, copy.length);
+      }
+    }
+
+    byte[] array() {
+      return buf;
+    }
+
+    void clear() {
+      if (buf.length > KEPT) {
+        buf = new byte[32 * 1024];
+      }
+      count = 0;
     }
   }
 }

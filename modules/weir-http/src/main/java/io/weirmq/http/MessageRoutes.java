@@ -256,7 +256,7 @@ final class MessageRoutes extends ApiDirectives {
     return text;
   }
 
-  private static boolean printableAscii(byte[] bytes) {
+  static boolean printableAscii(byte[] bytes) {
     for (byte b : bytes) {
       if ((b < 0x20 || b == 0x7f) && b != '\t' && b != '\n' && b != '\r') {
         return false; // also every byte >= 0x80, which is negative

@@ -7,7 +7,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weirmq.core.message.Message;
@@ -101,7 +101,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   /** What goes to the socket: a text frame, or the end of the connection. */
   sealed interface Outgoing {
-    record Frame(String text) implements Outgoing {}
+    /** One WebSocket message: a frame or a batch, as UTF-8 JSON. */
+    record Frame(ByteString utf8) implements Outgoing {}
 
     record End() implements Outgoing {}
   }
@@ -145,6 +146,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private final String vhost;
   private final String connectionId;
   private final Map<Integer, WsChannel> channels = new HashMap<>();
+  private final WsRenderer renderer;
 
   /** A publish read from the socket, valid, waiting to go to the broker with the others of its batch. */
   private record PendingPublish(WsChannel channel, long seq, JsonNode id, Message message, boolean mandatory) {}
@@ -157,7 +159,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private boolean publisher;
   private final Runnable stopWatchingAlarms;
   /** Frames waiting for the socket; {@code pushed} marks those the client did not ask for (deliveries). */
-  private record Queued(String text, boolean pushed) {}
+  private record Queued(Object frame, boolean pushed) {}
 
   private final ArrayDeque<Queued> outbox = new ArrayDeque<>();
   /** Deliveries and other frames the broker pushes, in {@link #outbox}: only these can overflow it. */
@@ -187,6 +189,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     this.settings = settings;
     this.vhost = vhost;
     this.connectionId = connectionId;
+    this.renderer = new WsRenderer(mapper, settings.maxMessageBytes());
     this.lastReceived = System.nanoTime();
     this.lastSent = lastReceived;
     ActorRef<Command> self = context.getSelf();
@@ -361,7 +364,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   }
 
   /** Queues a frame the client did not ask for (a delivery, a broker's basic.cancel); too many close the connection. */
-  private void push(Map<String, Object> frame) {
+  private void push(Object frame) {
     if (closing) {
       return;
     }
@@ -378,13 +381,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     enqueue(frame, true);
   }
 
-  /** Queues a frame; it goes out at the end of this turn, with every other frame queued meanwhile. */
-  private void enqueue(Map<String, Object> frame, boolean pushed) {
-    try {
-      outbox.add(new Queued(mapper.writeValueAsString(frame), pushed));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot render a frame as JSON", e);
-    }
+  /**
+   * Queues a frame (a map of fields, or a {@link WsRenderer.Deliver}); it goes out at the end of
+   * this turn, with every other frame queued meanwhile, rendered only then.
+   */
+  private void enqueue(Object frame, boolean pushed) {
+    outbox.add(new Queued(frame, pushed));
     if (pushed) {
       queuedPushes++;
     }
@@ -402,20 +404,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     if (out != null && outReady && !outbox.isEmpty()) {
       outReady = false;
       lastSent = System.nanoTime();
-      Queued first = take();
-      String text = first.text();
-      if (!outbox.isEmpty()) {
-        StringBuilder batch = new StringBuilder(text.length() * Math.min(outbox.size() + 1, settings.maxBatchFrames()) + 16)
-            .append('[').append(text);
-        int frames = 1;
-        while (frames < settings.maxBatchFrames() && !outbox.isEmpty()
-            && batch.length() + outbox.peek().text().length() + 2 <= settings.maxMessageBytes()) {
-          batch.append(',').append(take().text());
-          frames++;
-        }
-        text = batch.append(']').toString();
+      renderer.begin();
+      while (renderer.frames() < settings.maxBatchFrames() && !outbox.isEmpty()
+          && renderer.add(outbox.peek().frame())) {
+        take();
       }
-      out.tell(new Outgoing.Frame(text));
+      out.tell(new Outgoing.Frame(renderer.finish()));
       if (outbox.isEmpty() && closing) {
         out.tell(new Outgoing.End());
       }
@@ -643,10 +637,13 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   // ------------------------------------------------------------------ publish and confirms
 
   private void publish(WsFrame f) {
-    WsChannel ch = channel(f);
+    WsChannel ch = channel(f.only("exchange", "mandatory", "routing_key", "payload", "payload_encoding",
+        "properties"));
     String exchange = f.text("exchange", "");
     boolean mandatory = f.bool("mandatory", false);
-    Bodies.PublishBody body = f.as(mapper, Bodies.PublishBody.class, "exchange", "mandatory");
+    // Field by field rather than through f.as: the frame (and its payload) is not copied.
+    Bodies.PublishBody body = new Bodies.PublishBody(f.optionalObject(mapper, "properties", Bodies.PropertiesBody.class),
+        f.optionalText("routing_key"), f.optionalText("payload"), f.optionalText("payload_encoding"));
     // Every publish on a confirming channel takes a number, even one refused below, so client and
     // server count alike.
     long seq = ch.confirms ? ch.nextPublishSeq++ : 0;
@@ -814,10 +811,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       ch.early.add(e);
       return;
     }
-    Map<String, Object> d = frame("basic.deliver", null, ch.number);
-    d.put("consumer_tag", e.consumerTag());
-    putEnvelope(d, e);
-    push(d);
+    push(new WsRenderer.Deliver(ch.number, e));
   }
 
   private void get(WsFrame f) {

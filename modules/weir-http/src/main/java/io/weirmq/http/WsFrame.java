@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.weirmq.core.model.BrokerException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -76,15 +77,17 @@ final class WsFrame {
       }
       List<WsFrame> frames = new ArrayList<>(node.size());
       for (int i = 0; i < node.size(); i++) {
-        frames.add(frame(node.get(i), "frame " + (i + 1) + " of the batch"));
+        frames.add(frame(node.get(i), i + 1));
       }
       return frames;
     }
-    return List.of(frame(node, "frame"));
+    return List.of(frame(node, 0));
   }
 
-  private static WsFrame frame(JsonNode node, String what) {
+  /** {@code position}: the frame's place in its batch, from 1; 0 when it came alone. */
+  private static WsFrame frame(JsonNode node, int position) {
     if (node == null || !node.isObject()) {
+      String what = position == 0 ? "frame" : "frame " + position + " of the batch";
       throw new Violation(SYNTAX_ERROR, what + ": must be a JSON object (or, for a batch, an array of them)");
     }
     JsonNode method = node.get("method");
@@ -126,6 +129,42 @@ final class WsFrame {
       throw new Violation(SYNTAX_ERROR, field + ": must be present, a string");
     }
     return n.asText();
+  }
+
+  /** A string field that may be absent (null then, as JSON null is); any other type is refused. */
+  String optionalText(String field) {
+    JsonNode n = node.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw new Violation(SYNTAX_ERROR, field + ": must be a string");
+    }
+    return n.textValue();
+  }
+
+  /**
+   * An object field read as a REST body type, by the same strict rules; null when absent. Reads
+   * only that field's subtree, where {@link #as} copies the whole frame: a publish reads its
+   * properties this way, so the payload is never copied.
+   */
+  <T> T optionalObject(ObjectMapper mapper, String field, Class<T> type) {
+    JsonNode n = node.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      throw new Violation(SYNTAX_ERROR, field + ": must be a JSON object");
+    }
+    try {
+      return mapper.treeToValue(n, type);
+    } catch (JsonProcessingException e) {
+      BrokerException d = Json.describe(e);
+      String path = d.field() == null || d.field().equals("body") ? field : field + "." + d.field();
+      throw new Violation(SYNTAX_ERROR, path + ": " + d.reason());
+    } catch (IllegalArgumentException e) {
+      throw new Violation(SYNTAX_ERROR, field + ": " + e.getMessage());
+    }
   }
 
   String text(String field, String fallback) {

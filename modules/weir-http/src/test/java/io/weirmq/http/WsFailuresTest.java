@@ -5,11 +5,15 @@ import static io.weirmq.http.WsProtocolTest.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** What happens when connections die or misbehave: nothing lost, exclusive queues go, others carry on. */
 class WsFailuresTest {
@@ -108,6 +112,27 @@ class WsFailuresTest {
       ws.openChannel(1);
       ws.send("queue.declare", 1, "name", "q", "durabel", true);
       assertThat(ws.expectClosedBy(502).get("reason").asText()).contains("durabel");
+    }
+  }
+
+  /** A publish's fields are checked one by one (no copy of the frame): each refusal names its field. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"routing_key\":7,\"payload\":\"x\"}                               | routing_key: must be a string",
+      "{\"routing_key\":\"k\",\"payload\":{}}                              | payload: must be a string",
+      "{\"routing_key\":\"k\",\"payload\":\"x\",\"payload_encoding\":1}    | payload_encoding: must be a string",
+      "{\"routing_key\":\"k\",\"payload\":\"x\",\"properties\":[]}         | properties: must be a JSON object",
+      "{\"routing_key\":\"k\",\"payload\":\"x\",\"properties\":{\"priority\":\"hi\"}} | properties.priority: must be an integer",
+      "{\"routing_key\":\"k\",\"payload\":\"x\",\"properties\":{\"colour\":1}} | properties.colour: unknown field",
+      "{\"routing_key\":\"k\",\"payload\":\"x\",\"routingkey\":\"k\"}      | routingkey: unknown field for basic.publish",
+  })
+  void aMistypedPublishFieldIsASyntaxErrorNamingIt(String fields, String reason) throws Exception {
+    try (WsTestClient ws = WsTestClient.connect(api)) {
+      ws.openChannel(1);
+      ObjectNode frame = (ObjectNode) new ObjectMapper().readTree(fields);
+      frame.put("method", "basic.publish").put("channel", 1);
+      ws.sendText(frame.toString());
+      assertThat(ws.expectClosedBy(502).get("reason").asText()).startsWith(reason);
     }
   }
 

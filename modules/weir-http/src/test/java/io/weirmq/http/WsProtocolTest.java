@@ -5,10 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The WebSocket protocol's happy paths on a real node: confirms, consume, ack, returns, prefetch, get. */
 class WsProtocolTest {
@@ -175,6 +183,66 @@ class WsProtocolTest {
       assertThat(ws.call("basic.get", 1, "queue", q, "auto_ack", true).get("payload").asText()).isEqualTo("zürich");
       assertThat(ws.call("basic.get", 1, "queue", q, "auto_ack", true).get("payload").asText()).isEqualTo("genève");
     }
+  }
+
+  /**
+   * Deliveries are rendered straight from the message's bytes: text that JSON must escape, text
+   * beyond ASCII, text with a control character and bytes that are not UTF-8 all come back as the
+   * REST API shows them, in text messages and, when asked for, in binary ones.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"text", "binary"})
+  void deliveriesCarryEveryKindOfBodyInTextOrBinaryMessages(String messages) {
+    byte[] notUtf8 = {(byte) 0xff, 0, 'a', (byte) 0xc3};
+    String[][] bodies = {
+        {"quote \" backslash \\ slash / tab \t end", "string"},
+        {"grüße ✓ 東京", "string"},
+        {"bell \u0007", "base64"},
+    };
+    try (WsTestClient ws = WsTestClient.connect(api, "?messages=" + messages)) {
+      ws.openChannel(1);
+      String q = declareQueue(ws, 1);
+      ws.ok("confirm.select", 1);
+      for (String[] body : bodies) {
+        ws.send("basic.publish", 1, "routing_key", q, "payload", body[0]);
+      }
+      ws.send("basic.publish", 1, "routing_key", q, "payload", Base64.getEncoder().encodeToString(notUtf8),
+          "payload_encoding", "base64", "properties", Map.of("content_type", "application/octet-stream"));
+      long confirmed = 0;
+      while (confirmed < bodies.length + 1) {
+        confirmed = ws.expect("basic.ack").get("delivery_tag").asLong();
+      }
+      ws.call("basic.consume", 1, "queue", q, "consumer_tag", "c1");
+      for (String[] body : bodies) {
+        JsonNode d = ws.expect("basic.deliver");
+        assertThat(d.get("payload_encoding").asText()).isEqualTo(body[1]);
+        String payload = body[1].equals("string") ? d.get("payload").asText()
+            : new String(Base64.getDecoder().decode(d.get("payload").asText()), StandardCharsets.UTF_8);
+        assertThat(payload).isEqualTo(body[0]);
+        assertThat(d.get("properties").isObject()).isTrue();
+        assertThat(d.get("consumer_tag").asText()).isEqualTo("c1");
+      }
+      JsonNode last = ws.expect("basic.deliver");
+      assertThat(last.get("payload_encoding").asText()).isEqualTo("base64");
+      assertThat(Base64.getDecoder().decode(last.get("payload").asText())).isEqualTo(notUtf8);
+      assertThat(last.get("properties").get("content_type").asText()).isEqualTo("application/octet-stream");
+      assertThat(last.get("routing_key").asText()).isEqualTo(q);
+      assertThat(last.get("exchange").asText()).isEmpty();
+      assertThat(ws.binaryMessagesReceived.get() > 0).isEqualTo(messages.equals("binary"));
+      if (messages.equals("binary")) {
+        assertThat(ws.binaryMessagesReceived.get()).isEqualTo(ws.messagesReceived.get());
+      }
+    }
+  }
+
+  @Test
+  void anUnknownKindOfMessagesIsRefusedBeforeTheUpgrade() throws Exception {
+    // The query is checked before the upgrade, so a plain GET (the JDK will not send upgrade
+    // headers by hand) shows the refusal a WebSocket client would get.
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(api.base + "/ws?messages=cbor")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("messages").contains("text or binary");
   }
 
   @Test

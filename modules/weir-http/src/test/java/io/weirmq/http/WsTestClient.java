@@ -27,6 +27,8 @@ final class WsTestClient implements AutoCloseable {
   private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
   /** WebSocket messages received; fewer than frames when the server batched some. */
   final AtomicInteger messagesReceived = new AtomicInteger();
+  /** Of those, the binary ones (the server sends binary when asked with {@code ?messages=binary}). */
+  final AtomicInteger binaryMessagesReceived = new AtomicInteger();
   /** The WebSocket close status the server sent, once the socket closed. */
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private final AtomicInteger ids = new AtomicInteger();
@@ -43,25 +45,47 @@ final class WsTestClient implements AutoCloseable {
   private WsTestClient(URI uri) {
     WebSocket.Listener listener = new WebSocket.Listener() {
       private final StringBuilder partial = new StringBuilder();
+      private final java.io.ByteArrayOutputStream partialBytes = new java.io.ByteArrayOutputStream();
 
       @Override
       public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
         partial.append(data);
         if (last) {
-          try {
-            JsonNode message = JSON.readTree(partial.toString());
-            messagesReceived.incrementAndGet();
-            // A batch is its frames in order (docs/protocol.md, "Batches").
-            if (message.isArray()) {
-              message.forEach(frames::add);
-            } else {
-              frames.add(message);
-            }
-          } catch (Exception e) {
-            closed.completeExceptionally(e);
-          }
+          received(partial.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
           partial.setLength(0);
         }
+        return requestNext(ws, last);
+      }
+
+      @Override
+      public CompletionStage<?> onBinary(WebSocket ws, java.nio.ByteBuffer data, boolean last) {
+        byte[] part = new byte[data.remaining()];
+        data.get(part);
+        partialBytes.writeBytes(part);
+        if (last) {
+          binaryMessagesReceived.incrementAndGet();
+          received(partialBytes.toByteArray());
+          partialBytes.reset();
+        }
+        return requestNext(ws, last);
+      }
+
+      private void received(byte[] utf8) {
+        try {
+          JsonNode message = JSON.readTree(utf8);
+          messagesReceived.incrementAndGet();
+          // A batch is its frames in order (docs/protocol.md, "Batches").
+          if (message.isArray()) {
+            message.forEach(frames::add);
+          } else {
+            frames.add(message);
+          }
+        } catch (Exception e) {
+          closed.completeExceptionally(e);
+        }
+      }
+
+      private CompletionStage<?> requestNext(WebSocket ws, boolean last) {
         synchronized (demand) {
           // Pause between messages only: a big message (a batch) may come in parts, and a client
           // that stopped in the middle of one would never see the frames it already holds.
