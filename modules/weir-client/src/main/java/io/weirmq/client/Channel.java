@@ -1,7 +1,10 @@
 package io.weirmq.client;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -198,23 +201,13 @@ public final class Channel implements AutoCloseable {
    * {@link ConnectionFactory#setMaxQueuedFrames(int)}). Use confirms to know the broker has it.
    */
   public void basicPublish(String exchange, String routingKey, boolean mandatory, BasicProperties props, byte[] body) {
-    ObjectNode f = frame("basic.publish").put("exchange", exchange == null ? "" : exchange)
-        .put("routing_key", routingKey).put("mandatory", mandatory);
-    if (props != null) {
-      f.set("properties", Connection.JSON.valueToTree(props));
-    }
-    String text = utf8(body);
-    if (text != null) {
-      f.put("payload", text).put("payload_encoding", "string");
-    } else {
-      f.put("payload", Base64.getEncoder().encodeToString(body)).put("payload_encoding", "base64");
-    }
+    byte[] frame = publishFrame(exchange == null ? "" : exchange, routingKey, mandatory, props, body);
     synchronized (publishLock) {
       checkUsable();
       // Numbered before it is queued, so that a connection lost meanwhile nacks it, or the queue refuses it.
       long seq = confirms.register();
       try {
-        connection.send(f);
+        connection.send(frame, "basic.publish");
       } catch (RuntimeException e) {
         confirms.unsent(seq);
         throw e;
@@ -515,12 +508,56 @@ public final class Channel implements AutoCloseable {
         ? Base64.getDecoder().decode(payload) : payload.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static String utf8(byte[] bytes) {
+  /**
+   * A publish frame as UTF-8 JSON, written straight from the body's bytes: UTF-8 text goes in as a
+   * string (escaped as JSON needs, never decoded to characters), anything else as base64.
+   */
+  private byte[] publishFrame(String exchange, String routingKey, boolean mandatory, BasicProperties props,
+      byte[] body) {
+    ByteArrayBuilder out = new ByteArrayBuilder(body.length + 256);
+    try (JsonGenerator g = Connection.JSON.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("method", "basic.publish");
+      g.writeNumberField("channel", number);
+      g.writeStringField("exchange", exchange);
+      g.writeStringField("routing_key", routingKey);
+      g.writeBooleanField("mandatory", mandatory);
+      if (props != null) {
+        g.writeFieldName("properties");
+        Connection.JSON.writeValue(g, props);
+      }
+      g.writeFieldName("payload");
+      if (isUtf8(body)) {
+        g.writeUTF8String(body, 0, body.length);
+        g.writeStringField("payload_encoding", "string");
+      } else {
+        g.writeBinary(body);
+        g.writeStringField("payload_encoding", "base64");
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot render a publish as JSON", e);
+    }
+    return out.toByteArray();
+  }
+
+  private static boolean isUtf8(byte[] bytes) {
+    boolean ascii = true;
+    for (byte b : bytes) {
+      if (b < 0) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      return true; // the common case, checked without a decoder
+    }
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+      return true;
     } catch (CharacterCodingException e) {
-      return null;
+      return false;
     }
   }
 }

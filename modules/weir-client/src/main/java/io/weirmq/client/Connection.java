@@ -55,7 +55,7 @@ public final class Connection implements AutoCloseable {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
       .setSerializationInclusion(JsonInclude.Include.NON_NULL);
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
-  private static final String HEARTBEAT = "{\"method\":\"heartbeat\"}";
+  private static final byte[] HEARTBEAT = "{\"method\":\"heartbeat\"}".getBytes(StandardCharsets.UTF_8);
 
   private final Settings settings;
   private final HttpClient http;
@@ -236,6 +236,11 @@ public final class Connection implements AutoCloseable {
     send(liveSession(), frame);
   }
 
+  /** Sends a frame already rendered as UTF-8 JSON (a publish), that has no reply. */
+  void send(byte[] utf8, String method) {
+    send(liveSession(), utf8, method);
+  }
+
   /** Sends a request and answers its {@code -ok} (or {@code basic.get-empty}) frame; an {@code error} frame throws. */
   JsonNode rpc(ObjectNode frame) {
     return rpc(liveSession(), frame);
@@ -276,14 +281,24 @@ public final class Connection implements AutoCloseable {
    * A write that fails later is the connection's loss (recovery, or the end), not this caller's error.
    */
   private void send(Session s, ObjectNode frame) {
+    byte[] utf8;
+    try {
+      utf8 = JSON.writeValueAsBytes(frame);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot render a frame as JSON", e);
+    }
+    send(s, utf8, frame.path("method").asText());
+  }
+
+  private void send(Session s, byte[] utf8, String method) {
     boolean queued;
     try {
-      queued = s.writer.send(frame.toString(), settings.rpcTimeout.toNanos());
+      queued = s.writer.send(utf8, settings.rpcTimeout.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new WeirConnectionException("interrupted while sending " + frame.path("method").asText(), e);
+      throw new WeirConnectionException("interrupted while sending " + method, e);
     } catch (TimeoutException e) {
-      throw new WeirConnectionException("cannot send " + frame.path("method").asText() + ": " + e.getMessage(), e);
+      throw new WeirConnectionException("cannot send " + method + ": " + e.getMessage(), e);
     }
     if (!queued) {
       throw lost(s);

@@ -32,10 +32,6 @@ final class FrameWriter {
 
   /** A frame as the UTF-8 bytes of its JSON: frames travel in binary WebSocket messages. */
   private record Frame(byte[] utf8, long bytes) {
-    Frame(String text) {
-      this(text.getBytes(StandardCharsets.UTF_8));
-    }
-
     Frame(byte[] utf8) {
       this(utf8, utf8.length);
     }
@@ -80,8 +76,8 @@ final class FrameWriter {
    * @return false if the writer is closed: the frame is dropped
    * @throws TimeoutException if the queue stayed over its bounds (the socket does not drain)
    */
-  boolean send(String text, long timeoutNanos) throws InterruptedException, TimeoutException {
-    Frame frame = new Frame(text);
+  boolean send(byte[] utf8, long timeoutNanos) throws InterruptedException, TimeoutException {
+    Frame frame = new Frame(utf8);
     lock.lock();
     try {
       long left = timeoutNanos;
@@ -103,13 +99,13 @@ final class FrameWriter {
   }
 
   /** Sends a frame only if nothing is queued or being written (a heartbeat, which any frame replaces). */
-  boolean sendIfIdle(String text) {
+  boolean sendIfIdle(byte[] utf8) {
     lock.lock();
     try {
       if (closed || writing || !queue.isEmpty()) {
         return false;
       }
-      add(new Frame(text));
+      add(new Frame(utf8));
       return true;
     } finally {
       lock.unlock();

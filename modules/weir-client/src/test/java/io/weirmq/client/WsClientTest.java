@@ -113,6 +113,34 @@ class WsClientTest {
     await("the two acked messages gone", () -> admin.getQueue("/", queue).messages() == 3);
   }
 
+  /** Publishes are rendered straight from the body's bytes: every kind of body comes back byte for byte. */
+  @Test
+  void everyKindOfBodyAndItsPropertiesComeBackByteForByte() throws Exception {
+    Channel ch = connect().createChannel();
+    String queue = ch.queueDeclare(WeirTestServer.name("bodies"), true, false, false, null).queue();
+    List<byte[]> bodies = List.of(
+        "quote \" backslash \\ slash / tab \t newline \n".getBytes(UTF_8),
+        "grüße ✓ 東京 😀".getBytes(UTF_8),
+        "bell \u0007 nul \u0000".getBytes(UTF_8),
+        new byte[] {(byte) 0xff, 0, 'a', (byte) 0xc3},
+        new byte[0]);
+    BasicProperties props = BasicProperties.builder().contentType("text/plain").deliveryMode(2)
+        .headers(Map.of("k", "v \" ü")).correlationId("c-1").build();
+    for (byte[] body : bodies) {
+      ch.basicPublish("", queue, props, body);
+    }
+    BlockingQueue<Delivery> got = new LinkedBlockingQueue<>();
+    ch.basicConsume(queue, true, (t, d) -> got.add(d), t -> { });
+    for (byte[] body : bodies) {
+      Delivery d = next(got);
+      assertThat(d.getBody()).isEqualTo(body);
+      assertThat(d.getProperties().contentType()).isEqualTo("text/plain");
+      assertThat(d.getProperties().deliveryMode()).isEqualTo(2);
+      assertThat(d.getProperties().headers()).containsEntry("k", "v \" ü");
+      assertThat(d.getProperties().correlationId()).isEqualTo("c-1");
+    }
+  }
+
   @Test
   void nackWithRequeueRedeliversFlaggedRedelivered() throws Exception {
     Channel ch = connect().createChannel();
