@@ -216,6 +216,12 @@ public final class Connection implements AutoCloseable {
 
   Channel register() {
     synchronized (channels) {
+      int max = session.channelMax;
+      if (channels.size() >= max) {
+        // The broker would close the whole connection (530): refuse this one channel instead.
+        throw new WeirClientException(530, "not_allowed", "this connection already has " + channels.size()
+            + " channels open, the broker's channel_max");
+      }
       for (int n = 1; n <= 65535; n++) {
         if (!channels.containsKey(n)) {
           Channel ch = new Channel(this, n);
@@ -400,6 +406,7 @@ public final class Connection implements AutoCloseable {
           .get(timeoutMs, TimeUnit.MILLISECONDS);
       JsonNode start = s.start.get(timeoutMs, TimeUnit.MILLISECONDS);
       s.heartbeatMs = start.path("heartbeat_ms").asLong();
+      s.channelMax = start.path("channel_max").asInt(65535);
       // A broker that names no limit takes messages of any size: only the frame count bounds a batch then.
       long maxMessageBytes = start.path("max_message_bytes").asLong(Long.MAX_VALUE);
       s.writer = new FrameWriter(s.ws, new FrameWriter.Limits(settings.maxBatchFrames, maxMessageBytes,
@@ -641,6 +648,7 @@ public final class Connection implements AutoCloseable {
     volatile WebSocket ws;
     volatile FrameWriter writer;
     volatile long heartbeatMs;
+    volatile int channelMax = 65535;
     volatile long lastReceived = System.nanoTime();
     volatile JsonNode serverClose;
     volatile Throwable failure;

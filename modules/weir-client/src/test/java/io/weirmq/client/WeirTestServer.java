@@ -27,7 +27,13 @@ public final class WeirTestServer implements AutoCloseable {
   }
 
   public static WeirTestServer start(Path dataDir) {
-    TestNodes.Node node = TestNodes.start(ConfigFactory.parseString("weir.http.max-message-bytes = " + MAX_BODY_BYTES)
+    return start(dataDir, "");
+  }
+
+  /** With {@code extraConfig} (HOCON) over the test defaults. */
+  public static WeirTestServer start(Path dataDir, String extraConfig) {
+    TestNodes.Node node = TestNodes.start(ConfigFactory.parseString(extraConfig)
+        .withFallback(ConfigFactory.parseString("weir.http.max-message-bytes = " + MAX_BODY_BYTES))
         .withFallback(TestNodes.config(dataDir)));
     try {
       HttpSettings settings = HttpSettings.from(node.system().settings().config()).withPort(0);
@@ -39,12 +45,12 @@ public final class WeirTestServer implements AutoCloseable {
     }
   }
 
-  /** The REST API's base URI. */
   /** The node's memory and disk alarms, for tests that set them off. */
   public io.weirmq.node.ResourceAlarms alarms() {
     return node.broker().alarms();
   }
 
+  /** The REST API's base URI. */
   public String uri() {
     return uri;
   }

@@ -12,19 +12,22 @@ import java.time.Duration;
  * @param messageTimeout how long a fragmented text frame may take to arrive
  * @param maxMessageBytes the largest frame accepted (weir.http.max-message-bytes)
  * @param maxBatchFrames the most frames the server sends in one WebSocket message (a batch)
+ * @param channelMax the most channels one connection may have open at once
  */
 public record WebSocketSettings(Duration heartbeat, int outgoingBuffer, int maxUnconfirmed, Duration messageTimeout,
-    long maxMessageBytes, int maxBatchFrames) {
+    long maxMessageBytes, int maxBatchFrames, int channelMax) {
 
   public static WebSocketSettings from(Config config) {
     Config c = config.getConfig("weir.http.websocket");
     return new WebSocketSettings(c.getDuration("heartbeat"), c.getInt("outgoing-buffer"), c.getInt("max-unconfirmed"),
-        c.getDuration("message-timeout"), config.getBytes("weir.http.max-message-bytes"), c.getInt("max-batch-frames"));
+        c.getDuration("message-timeout"), config.getBytes("weir.http.max-message-bytes"), c.getInt("max-batch-frames"),
+        c.getInt("channel-max"));
   }
 
   /** The interval a client asked for, if shorter than ours: either side may want to notice a dead peer sooner. */
   public WebSocketSettings withHeartbeatAtMost(Duration requested) {
     return requested.isZero() || requested.isNegative() || requested.compareTo(heartbeat) >= 0 ? this
-        : new WebSocketSettings(requested, outgoingBuffer, maxUnconfirmed, messageTimeout, maxMessageBytes, maxBatchFrames);
+        : new WebSocketSettings(requested, outgoingBuffer, maxUnconfirmed, messageTimeout, maxMessageBytes, maxBatchFrames,
+            channelMax);
   }
 }

@@ -201,6 +201,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     start.put("vhost", vhost);
     start.put("heartbeat_ms", settings.heartbeat().toMillis());
     start.put("max_message_bytes", settings.maxMessageBytes());
+    start.put("channel_max", settings.channelMax());
     send(start);
   }
 
@@ -569,6 +570,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     int number = f.channel();
     if (channels.containsKey(number)) {
       throw new WsFrame.Violation(WsFrame.CHANNEL_ERROR, "channel: " + number + " is already open");
+    }
+    if (channels.size() >= settings.channelMax()) {
+      throw new WsFrame.Violation(WsFrame.NOT_ALLOWED, "channel.open: number of channels opened (" + channels.size()
+          + ") has reached the connection's channel_max (" + settings.channelMax() + ")");
     }
     channels.put(number, new WsChannel(number, broker.openChannel(connectionId)));
     send(frame("channel.open-ok", f.id(), number));

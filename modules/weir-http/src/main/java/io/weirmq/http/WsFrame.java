@@ -32,6 +32,7 @@ final class WsFrame {
   static final int COMMAND_INVALID = 503;
   static final int CHANNEL_ERROR = 504;
   static final int PRECONDITION_FAILED = 406;
+  static final int NOT_ALLOWED = 530;
 
   private static final Set<String> ENVELOPE = Set.of("method", "id", "channel");
 
