@@ -207,17 +207,22 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   @Override
   public Receive<Command> createReceive() {
+    // The hot messages first: a ReceiveBuilder tries its cases in order, allocating for each.
     return newReceiveBuilder()
-        .onMessage(IncomingStarted.class, m -> {
-          ack(m.ackTo());
+        .onMessage(Received.class, this::onReceived)
+        .onMessage(Flush.class, m -> {
+          flushScheduled = false;
+          flush();
           return this;
         })
-        .onMessage(Received.class, this::onReceived)
-        .onMessage(IncomingEnded.class, this::onIncomingEnded)
-        .onMessage(OutgoingAttached.class, m -> {
-          out = m.out();
-          outReady = true;
-          flush();
+        .onMessage(OnActor.class, m -> {
+          if (!cleanedUp) {
+            m.action().run();
+          }
+          return this;
+        })
+        .onMessage(Delivered.class, m -> {
+          m.envelopes().forEach(e -> onDelivered(m.channel(), e));
           return this;
         })
         .onMessage(OutgoingReady.class, m -> {
@@ -225,18 +230,20 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
           flush();
           return this;
         })
-        .onMessage(Tick.class, m -> onTick())
-        .onMessage(Delivered.class, m -> {
-          m.envelopes().forEach(e -> onDelivered(m.channel(), e));
+        .onMessage(IncomingStarted.class, m -> {
+          ack(m.ackTo());
           return this;
         })
+        .onMessage(IncomingEnded.class, this::onIncomingEnded)
+        .onMessage(OutgoingAttached.class, m -> {
+          out = m.out();
+          outReady = true;
+          flush();
+          return this;
+        })
+        .onMessage(Tick.class, m -> onTick())
         .onMessage(AlarmChanged.class, m -> {
           onAlarm(m.state());
-          return this;
-        })
-        .onMessage(Flush.class, m -> {
-          flushScheduled = false;
-          flush();
           return this;
         })
         .onMessage(ConsumerCancelled.class, m -> {
@@ -244,12 +251,6 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
             Map<String, Object> f = frame("basic.cancel", null, m.channel().number);
             f.put("consumer_tag", m.consumerTag());
             push(f);
-          }
-          return this;
-        })
-        .onMessage(OnActor.class, m -> {
-          if (!cleanedUp) {
-            m.action().run();
           }
           return this;
         })

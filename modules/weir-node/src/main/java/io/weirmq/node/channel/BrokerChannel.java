@@ -229,7 +229,9 @@ public final class BrokerChannel implements AutoCloseable {
     @Override
     public Receive<Command> createReceive() {
       return newReceiveBuilder()
+          // The hot messages first: a ReceiveBuilder tries its cases in order, allocating for each.
           .onMessage(FromQueue.class, m -> onQueueMessage(m.message()))
+          .onMessage(Settle.class, this::onSettle)
           .onMessage(SetQos.class, m -> {
             prefetch = m.prefetch();
             m.result().complete(Done.getInstance());
@@ -238,7 +240,6 @@ public final class BrokerChannel implements AutoCloseable {
           .onMessage(Consume.class, this::onConsume)
           .onMessage(Cancel.class, this::onCancel)
           .onMessage(Get.class, this::onGet)
-          .onMessage(Settle.class, this::onSettle)
           .onMessage(FromGet.class, this::onGetAnswered)
           .onMessage(CloseChannel.class, this::onClose)
           .build();
