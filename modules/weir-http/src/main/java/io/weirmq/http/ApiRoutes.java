@@ -5,8 +5,8 @@ import akka.http.javadsl.server.Route;
 import io.weirmq.node.Broker;
 
 /**
- * The whole HTTP API: each resource's routes under {@code /api} and the WebSocket protocol on
- * {@code /ws}, sealed so every error is JSON.
+ * The whole HTTP API: each resource's routes under {@code /api}, the WebSocket protocol on
+ * {@code /ws}, {@code /metrics} and {@code /health}, sealed so every error is JSON.
  */
 public final class ApiRoutes extends ApiDirectives {
 
@@ -29,8 +29,12 @@ public final class ApiRoutes extends ApiDirectives {
         pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings).route())));
     Route ws = path("ws", () -> new WebSocketRoutes(broker, json, settings,
         WebSocketSettings.from(broker.system().settings().config())).route());
+    // Outside /api, as Prometheus and Kubernetes expect; when the API gets authentication, these
+    // stay open (health) or are wrapped as configured (metrics).
+    Route metrics = path("metrics", () -> new MetricsRoutes(broker, json, settings).route());
+    Route health = pathPrefix("health", () -> new HealthRoutes(broker, json, settings).route());
     return withRequestTimeoutResponse(request -> errors.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
             "request: not answered within weir.http.request-timeout (" + settings.requestTimeout().toSeconds() + " s)"),
-        () -> concat(api, ws).seal(errors.rejectionHandler(), errors.exceptionHandler()));
+        () -> concat(api, ws, metrics, health).seal(errors.rejectionHandler(), errors.exceptionHandler()));
   }
 }

@@ -9,11 +9,9 @@ import io.weirmq.core.model.Names;
 import io.weirmq.core.model.QueueId;
 import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.node.Broker;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /** {@code /api/queues}: list with counts, declare, inspect, purge and delete queues; get is in {@link MessageRoutes}. */
@@ -54,19 +52,18 @@ final class QueueRoutes extends ApiDirectives {
     return topology().queue(id).orElseThrow(() -> BrokerException.notFound("name", "no " + id));
   }
 
-  /** Each queue with its counts, asked of all queues at once; a queue deleted meanwhile is left out. */
+  /**
+   * Each queue with its counts, asked of all queues at once ({@link Broker#listQueues}, which
+   * {@code /metrics} reads too); a queue deleted meanwhile is left out, one that did not answer fails
+   * the request.
+   */
   private CompletionStage<List<Map<String, Object>>> views(List<QueueDefinition> queues) {
-    List<CompletableFuture<Map<String, Object>>> views = new ArrayList<>(queues.size());
-    for (QueueDefinition q : queues) {
-      views.add(broker.counts(q.id()).thenApply(counts -> Views.queue(q, counts)).exceptionally(failure -> {
-        if (ApiErrors.unwrap(failure) instanceof BrokerException e && e.kind() == BrokerException.Kind.NOT_FOUND) {
-          return null;
-        }
-        throw new java.util.concurrent.CompletionException(ApiErrors.unwrap(failure));
-      }).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
-        .thenApply(v -> views.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList());
+    return broker.listQueues(queues, broker.settings().askTimeout()).thenApply(listed -> listed.stream().map(q -> {
+      if (!q.answered()) {
+        throw new CompletionException(ApiErrors.unwrap(q.failure()));
+      }
+      return Views.queue(q.queue(), q.counts());
+    }).toList());
   }
 
   private Route declare(String vhost, String name) {

@@ -194,6 +194,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     this.lastSent = lastReceived;
     ActorRef<Command> self = context.getSelf();
     this.stopWatchingAlarms = broker.alarms().subscribe(state -> self.tell(new AlarmChanged(state)));
+    broker.metrics().connectionOpened(); // undone in cleanUp
     // Checking at a quarter interval closes a silent client within 2 to 2.25 intervals.
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.heartbeat().dividedBy(4));
     Map<String, Object> start = frame("connection.start", null, 0);
@@ -480,6 +481,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     }
     cleanedUp = true;
     stopWatchingAlarms.run();
+    broker.metrics().connectionClosed();
     channels.values().forEach(c -> c.channel.closeAsync());
     channels.clear();
     org.slf4j.Logger log = getContext().getLog();

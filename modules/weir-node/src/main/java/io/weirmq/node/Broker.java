@@ -20,6 +20,11 @@ import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.core.routing.RouteResult;
 import io.weirmq.core.routing.Topology;
 import io.weirmq.node.channel.BrokerChannel;
+import io.weirmq.node.health.HealthSettings;
+import io.weirmq.node.health.NodeHealth;
+import io.weirmq.node.metrics.MetricsSettings;
+import io.weirmq.node.metrics.NodeMetrics;
+import io.weirmq.node.metrics.QueueMeters;
 import io.weirmq.node.queue.QueueEntity;
 import io.weirmq.node.queue.QueueEnvironment;
 import io.weirmq.node.queue.QueueRef;
@@ -59,6 +64,8 @@ public final class Broker {
   private final ActorRef<RoutingTableReplica.Command> replica;
   private final AtomicReference<Topology> routing;
   private final ResourceAlarms alarms;
+  private final NodeMetrics metrics;
+  private final NodeHealth health;
 
   private Broker(ActorSystem<?> system, NodeSettings settings, AtomicReference<Topology> routing) {
     this.system = system;
@@ -68,7 +75,9 @@ public final class Broker {
     system.scheduler().scheduleAtFixedRate(Duration.ZERO, every, alarms::check, system.executionContext());
     this.sharding = ClusterSharding.get(system);
     this.routing = routing;
+    this.metrics = new NodeMetrics(MetricsSettings.from(system.settings().config()), routing::get);
     this.registry = MetadataRegistry.initSingleton(system, settings);
+    this.health = new NodeHealth(system, registry, settings, HealthSettings.from(system.settings().config()));
     this.replica = system.systemActorOf(RoutingTableReplica.create(registry, settings, routing),
         "weir-routing-table", Props.empty());
     QueueEntity.init(system, settings, new Environment());
@@ -90,6 +99,16 @@ public final class Broker {
   /** The memory and disk alarms: while one is on, the protocols stop taking publishes. */
   public ResourceAlarms alarms() {
     return alarms;
+  }
+
+  /** This node's metrics: counters and histograms kept on the hot path, read by {@code /metrics}. */
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  /** This node's readiness checks: cluster membership, registry, journal. */
+  public NodeHealth health() {
+    return health;
   }
 
   /** This node's current copy of the topology: read-only, safe from any thread. */
@@ -184,6 +203,32 @@ public final class Broker {
     return askQueue(refOf(topology(), queue), QueueEntity.GetCounts::new);
   }
 
+  /**
+   * Each queue with its counts, asked of all at once, each within {@code timeout}; a queue deleted
+   * meanwhile is left out, and one that did not answer is listed with its failure. Never fails as a
+   * whole: {@code GET /api/queues} turns a failure into an error, {@code /metrics} leaves the queue out.
+   */
+  public CompletionStage<List<QueueListing>> listQueues(List<QueueDefinition> queues, Duration timeout) {
+    List<CompletableFuture<QueueListing>> listed = new ArrayList<>(queues.size());
+    for (QueueDefinition q : queues) {
+      CompletionStage<QueueCounts> counts;
+      try {
+        counts = askQueue(refOf(topology(), q.id()), QueueEntity.GetCounts::new, timeout);
+      } catch (BrokerException e) {
+        counts = CompletableFuture.failedFuture(e);
+      }
+      listed.add(counts.handle((c, failure) -> {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof BrokerException e && e.kind() == BrokerException.Kind.NOT_FOUND) {
+          return null;
+        }
+        return new QueueListing(q, c, cause);
+      }).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(listed.toArray(CompletableFuture[]::new))
+        .thenApply(v -> listed.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+  }
+
   /** The result of a registry change, with the routing copies from before and after it. */
   private record Applied(long version, Topology after, Map<QueueRef, QueueCounts> deleted) {}
 
@@ -233,12 +278,16 @@ public final class Broker {
    * All messages for one queue travel in one command, so a batch costs each queue one journal write.
    */
   public CompletionStage<List<PublishOutcome>> publish(String vhost, List<Message> messages) {
-    return publish(vhost, messages, (message, queue) -> true);
+    return publish(vhost, messages, (message, queue) -> true, true);
   }
 
-  /** Publishes, sending each message only to the routed queues {@code accept} lets through. */
+  /**
+   * Publishes, sending each message only to the routed queues {@code accept} lets through. Client
+   * publishes are {@code timed} for the confirm latency histogram; internal ones (dead letters) not.
+   */
   private CompletionStage<List<PublishOutcome>> publish(String vhost, List<Message> messages,
-      java.util.function.BiPredicate<Message, QueueId> accept) {
+      java.util.function.BiPredicate<Message, QueueId> accept, boolean timed) {
+    long startNanos = System.nanoTime();
     Topology t = topology();
     Map<QueueRef, List<Integer>> byQueue = new LinkedHashMap<>();
     boolean[] routed = new boolean[messages.size()];
@@ -274,6 +323,9 @@ public final class Broker {
           }).toCompletableFuture());
     });
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      if (timed) {
+        metrics.publishConfirmed(startNanos);
+      }
       List<PublishOutcome> out = new ArrayList<>(messages.size());
       synchronized (refused) {
         for (int i = 0; i < messages.size(); i++) {
@@ -356,7 +408,7 @@ public final class Broker {
     @Override
     public CompletionStage<Done> publishDeadLetter(String vhost, Message message) {
       // Dead-letter cycles without a rejection are dropped, as in RabbitMQ (DeadLetters.isCycle).
-      return publish(vhost, List.of(message), (m, q) -> !DeadLetters.isCycle(m, q)).handle((outcome, failure) -> {
+      return publish(vhost, List.of(message), (m, q) -> !DeadLetters.isCycle(m, q), false).handle((outcome, failure) -> {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof BrokerException e && e.kind() != BrokerException.Kind.UNAVAILABLE) {
           // A dead-letter exchange that does not exist drops the message, as in RabbitMQ.
@@ -366,6 +418,11 @@ public final class Broker {
         }
         return Done.getInstance();
       });
+    }
+
+    @Override
+    public QueueMeters meters(QueueRef queue) {
+      return metrics.queue(queue);
     }
 
     @Override

@@ -303,6 +303,14 @@ class SerializationTest {
     assertRoundTrips(new RoutingTableReplica.Reset(new TopologySnapshot(1, List.of("/"), List.of(), List.of(),
         List.of(), List.of())));
     assertRoundTrips(new RoutingTableReplica.AwaitVersion(4, testKit.<Long>createTestProbe().ref()));
+    // The readiness check asks the registry wherever the singleton runs.
+    assertRoundTrips(new MetadataRegistry.GetVersion(testKit.<Long>createTestProbe().ref()));
+  }
+
+  @Test
+  void journalProbeEventAndSnapshotRoundTrip() {
+    assertRoundTrips(new io.weirmq.node.health.JournalProbe.Probed(1_700_000_000_000L));
+    assertRoundTrips(new io.weirmq.node.health.JournalProbe.State(42));
   }
 
   @Test

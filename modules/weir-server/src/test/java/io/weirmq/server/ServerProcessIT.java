@@ -64,6 +64,19 @@ class ServerProcessIT {
       assertThat(exchanges.body()).contains("\"name\":\"amq.direct\"", "\"name\":\"amq.fanout\"",
           "\"name\":\"amq.topic\"", "\"name\":\"amq.headers\"", "\"name\":\"amq.match\"", "\"name\":\"\"");
 
+      // The shaded jar carries the metrics and health endpoints with everything they load.
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      HttpResponse<String> ready = client.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + httpPort + "/health/ready")).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).as("%s", ready.body()).isEqualTo(200);
+      assertThat(ready.body()).contains("\"status\":\"ready\"");
+      HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + httpPort + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("weirmq_connections 0", "jvm_memory_used_bytes{area=\"heap\"}");
+
       node.destroy(); // SIGTERM: CoordinatedShutdown leaves the cluster and exits
       assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
     } finally {

@@ -3,6 +3,7 @@ package io.weirmq.node.channel;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
@@ -224,6 +225,12 @@ public final class BrokerChannel implements AutoCloseable {
       super(context);
       this.broker = broker;
       this.self = context.messageAdapter(ChannelMessage.class, FromQueue::new);
+      broker.metrics().channelOpened(); // undone in stopped(), whichever behaviour the actor stops in
+    }
+
+    private Behavior<Command> stopped() {
+      broker.metrics().channelClosed();
+      return Behaviors.same();
     }
 
     @Override
@@ -242,6 +249,7 @@ public final class BrokerChannel implements AutoCloseable {
           .onMessage(Get.class, this::onGet)
           .onMessage(FromGet.class, this::onGetAnswered)
           .onMessage(CloseChannel.class, this::onClose)
+          .onSignal(PostStop.class, s -> stopped())
           .build();
     }
 
@@ -369,6 +377,7 @@ public final class BrokerChannel implements AutoCloseable {
             return Behaviors.same();
           })
           .onAnyMessage(other -> Behaviors.same()) // closing: deliveries go back to their queues
+          .onSignal(PostStop.class, s -> stopped())
           .build();
     }
 

@@ -37,6 +37,7 @@ import io.weirmq.core.queue.QueueSettings;
 import io.weirmq.core.queue.QueueSnapshot;
 import io.weirmq.core.queue.QueueState;
 import io.weirmq.node.NodeSettings;
+import io.weirmq.node.metrics.QueueMeters;
 import io.weirmq.node.serialization.CborSerializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -142,6 +143,7 @@ public final class QueueEntity
   private final QueueRef queue;
   private final NodeSettings settings;
   private final QueueEnvironment environment;
+  private final QueueMeters meters;
 
   // Transient: lives as long as this incarnation of the actor; never persisted.
   private final List<Publish> inFlightPublishes = new ArrayList<>();
@@ -152,6 +154,8 @@ public final class QueueEntity
   private final Set<Long> deadLettersInFlight = new HashSet<>();
   private boolean hadConsumers;
   private int writesSinceSnapshot;
+  /** False while recovery replays events: only live events count in the metrics. */
+  private boolean live;
 
   private QueueEntity(ActorContext<Command> context, TimerScheduler<Command> timers, QueueRef queue,
       NodeSettings settings, QueueEnvironment environment) {
@@ -162,6 +166,7 @@ public final class QueueEntity
     this.queue = queue;
     this.settings = settings;
     this.environment = environment;
+    this.meters = environment.meters(queue);
   }
 
   @Override
@@ -171,7 +176,12 @@ public final class QueueEntity
 
   @Override
   public EventHandler<QueueState, QueueEvent> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(QueueState::apply);
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
+      if (live) {
+        meters.persisted(event);
+      }
+      return state.apply(event);
+    });
   }
 
   /**
@@ -216,6 +226,7 @@ public final class QueueEntity
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           state.recoveryCompleted(System.currentTimeMillis());
+          live = true;
           context.getLog().debug("{} recovered: {}", queue.id(), state.counts());
           scheduleMaintain();
         })
@@ -278,6 +289,7 @@ public final class QueueEntity
     List<Runnable> replies = new ArrayList<>();
 
     Set<Long> settledNow = new HashSet<>();
+    long acked = 0;
     for (Settle s : settles) {
       try {
         for (long id : s.ids().values()) {
@@ -292,6 +304,9 @@ public final class QueueEntity
           case REJECT -> state.nack(owner, s.ids(), false, now);
         });
         state.releaseCredit(s.ids());
+        if (s.outcome() == Outcome.ACK) {
+          acked += s.ids().count();
+        }
         replies.add(() -> reply(s.replyTo(), StatusReply.ack()));
       } catch (BrokerException e) {
         replies.add(() -> reply(s.replyTo(), StatusReply.error(e)));
@@ -310,6 +325,7 @@ public final class QueueEntity
         Confirmation confirmation = new Confirmation(List.copyOf(accepted));
         replies.add(() -> p.replyTo().tell(StatusReply.success(confirmation)));
       }
+      meters.deadLettered(decision.rejectedDeadLetters().size());
       for (Message deadLetter : decision.rejectedDeadLetters()) {
         // Best effort, as in RabbitMQ: the publisher is nacked whatever happens to this copy.
         environment.publishDeadLetter(queue.id().vhost(), deadLetter);
@@ -320,7 +336,9 @@ public final class QueueEntity
     if (!settles.isEmpty()) {
       events.addAll(deliverNow(state, now).events());
     }
+    long ackedNow = acked;
     Runnable done = () -> {
+      meters.acked(ackedNow);
       inFlightPublishes.clear();
       replies.forEach(Runnable::run);
       if (batchWritten != null) {
@@ -335,7 +353,9 @@ public final class QueueEntity
     }
     inFlightPublishes.addAll(publishes);
     batchWritten = written;
+    long writeStarted = System.nanoTime();
     return Effect().persist(QueueEvent.coalesceAcks(events)).thenRun(s -> {
+      meters.journalWritten(writeStarted);
       done.run();
       scheduleMaintain();
     }).thenNoReply();
@@ -381,9 +401,12 @@ public final class QueueEntity
   private Delivering deliverNow(QueueState state, long now) {
     QueueState.Dispatch dispatch = state.deliver(now, settings.maxDeliveriesPerTurn());
     Map<ActorRef<ChannelMessage>, List<Delivery>> byChannel = new java.util.LinkedHashMap<>();
+    int redelivered = 0;
     for (Delivery d : dispatch.deliveries()) {
       byChannel.computeIfAbsent(consumerChannels.get(d.consumerId()), c -> new ArrayList<>()).add(d);
+      redelivered += d.redelivered() ? 1 : 0;
     }
+    meters.delivered(dispatch.deliveries().size(), redelivered);
     byChannel.forEach((channel, deliveries) -> channel.tell(new ChannelMessage.Delivered(queue, deliveries)));
     List<QueueEvent> events = new ArrayList<>(dispatch.events());
     if (dispatch.markWanted()) {
@@ -512,6 +535,9 @@ public final class QueueEntity
     if (delivery.isPresent() && !cmd.autoAck()) {
       watch(cmd.channel());
     }
+    if (delivery.isPresent()) {
+      meters.delivered(1, delivery.get().redelivered() ? 1 : 0);
+    }
     return Effect().persist(dispatch.events()).thenRun(s -> scheduleTimers(s))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new GetResult(delivery, s.counts().ready())));
   }
@@ -526,6 +552,7 @@ public final class QueueEntity
     consumerChannels.forEach((consumerId, channel) ->
         channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, cmd.reason())));
     consumerChannels.clear();
+    meters.retire();
     return Effect().stop().thenReply(cmd.replyTo(), s -> StatusReply.success(s.counts()));
   }
 

@@ -62,6 +62,12 @@ public final class MetadataRegistry
    */
   public record Subscribe(ActorRef<RoutingTableReplica.Command> replica, long knownVersion) implements Command {}
 
+  /**
+   * Answers the registry's topology version; the readiness check asks it to see that the registry
+   * answers. Like every command it waits while the registry is starting.
+   */
+  public record GetVersion(ActorRef<Long> replyTo) implements Command {}
+
   record ReplicaTerminated(ActorRef<RoutingTableReplica.Command> replica) implements Command {}
 
   /** After recovery: whether this start begins the cluster's lifetime ({@link ClusterLifetime}). */
@@ -159,6 +165,7 @@ public final class MetadataRegistry
         .onCommand(cmd -> !ready && !(cmd instanceof ReplicaTerminated), (topology, cmd) -> Effect().stash())
         .onCommand(Change.class, this::onChange)
         .onCommand(Subscribe.class, this::onSubscribe)
+        .onCommand(GetVersion.class, (topology, cmd) -> Effect().reply(cmd.replyTo(), topology.version()))
         .onCommand(ReplicaTerminated.class, (t, cmd) -> {
           replicas.remove(cmd.replica());
           return Effect().noReply();

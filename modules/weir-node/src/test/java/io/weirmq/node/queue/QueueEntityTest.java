@@ -23,6 +23,9 @@ import io.weirmq.core.queue.QueueState;
 import io.weirmq.core.queue.StoredMessage;
 import io.weirmq.node.EntityTestKits;
 import io.weirmq.node.NodeSettings;
+import io.weirmq.node.metrics.MetricsSettings;
+import io.weirmq.node.metrics.NodeMetrics;
+import io.weirmq.node.metrics.QueueMeters;
 import io.weirmq.node.queue.QueueEntity.Command;
 import io.weirmq.node.queue.QueueEntity.Outcome;
 import java.nio.charset.StandardCharsets;
@@ -42,12 +45,15 @@ class QueueEntityTest {
 
   private static ActorTestKit testKit;
   private static NodeSettings settings;
+  private static NodeMetrics metrics;
   private static final AtomicInteger queueNames = new AtomicInteger();
 
   @BeforeAll
   static void start() {
     testKit = ActorTestKit.create(EntityTestKits.config());
     settings = NodeSettings.from(testKit.system().settings().config());
+    metrics = new NodeMetrics(MetricsSettings.from(testKit.system().settings().config()),
+        io.weirmq.core.routing.Topology::new);
   }
 
   @AfterAll
@@ -69,6 +75,11 @@ class QueueEntityTest {
     @Override
     public void queueUnused(QueueRef queue, String reason) {
       unused.add(reason);
+    }
+
+    @Override
+    public QueueMeters meters(QueueRef queue) {
+      return metrics.queue(queue);
     }
   }
 
@@ -359,6 +370,45 @@ class QueueEntityTest {
     assertThat(text(b)).isEqualTo("b");
     assertThat(b.redelivered()).isTrue();
     assertThat(text(expectDelivery(next))).isEqualTo("c");
+  }
+
+  @Test
+  void metersCountPublishesDeliveriesAcksRedeliveriesAndDeadLettersButNotReplayedEvents() {
+    Q q = newQueue();
+    QueueSettings dlx = QueueSettings.fromArguments(Map.of("x-dead-letter-exchange", "dlx"));
+    q.kit.<StatusReply<QueueCounts>>runCommand(replyTo -> new QueueEntity.Configure(dlx, replyTo));
+    QueueMeters meters = metrics.queue(q.ref);
+    publish(q, "a", "b", "c");
+    assertThat(meters.published()).isEqualTo(3);
+
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    subscribe(q, "c1", channel.ref(), 10, false);
+    Delivery a = expectDelivery(channel);
+    Delivery b = expectDelivery(channel);
+    Delivery c = expectDelivery(channel);
+    assertThat(meters.delivered()).isEqualTo(3);
+    assertThat(meters.redelivered()).isZero();
+
+    settle(q, channel.ref(), Outcome.ACK, a.messageId());
+    settle(q, channel.ref(), Outcome.REQUEUE, b.messageId());
+    assertThat(expectDelivery(channel).redelivered()).isTrue();
+    settle(q, channel.ref(), Outcome.REJECT, c.messageId());
+    assertThat(meters.acked()).isEqualTo(1);
+    assertThat(meters.delivered()).isEqualTo(4);
+    assertThat(meters.redelivered()).isEqualTo(1);
+    assertThat(meters.deadLettered()).isEqualTo(1);
+    // A refused settlement counts nothing.
+    assertThat(settle(q, channel.ref(), Outcome.ACK, 99).isError()).isTrue();
+    assertThat(meters.acked()).isEqualTo(1);
+
+    // Replaying the journal is not traffic: the same object keeps its counts, unchanged.
+    q.kit.restart();
+    assertThat(metrics.queue(q.ref)).isSameAs(meters);
+    assertThat(meters.published()).isEqualTo(3);
+    assertThat(meters.acked()).isEqualTo(1);
+    assertThat(meters.deadLettered()).isEqualTo(1);
+    publish(q, "d");
+    assertThat(meters.published()).isEqualTo(4);
   }
 
   @Test
