@@ -261,6 +261,13 @@ class K8sManifestsTest {
   }
 
   @Test
+  void anEnvironmentVariableALaterSettingOverridesIsFound() {
+    // cluster.conf reads WEIR_SELF_JOIN, but k8s.conf turns self-join off after including it.
+    assertThat(devWith(o -> broker(o).getEnv().add(new EnvVar("WEIR_SELF_JOIN", "on", null))))
+        .anySatisfy(p -> assertThat(p).contains("env WEIR_SELF_JOIN is set, but a later setting in k8s.conf overrides it"));
+  }
+
+  @Test
   void theRemotingAddressMustBeThePodsIp() {
     assertThat(devWith(o -> env(broker(o), "WEIR_REMOTING_HOST").getValueFrom().getFieldRef().setFieldPath("status.hostIP")))
         .anySatisfy(p -> assertThat(p).contains("akka.remote.artery.canonical.hostname is <status.hostIP>"));
