@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -51,13 +52,24 @@ public final class CassandraSchemaTool {
         --snapshot-keyspace NAME the snapshot store's keyspace (default: akka.persistence.cassandra.snapshot.keyspace)
         --cql FILE               the CQL file (default: the schema.cql inside this jar)
         --print                  print the statements instead of applying them
+      Credentials, when Cassandra asks for them, are the profile's
+      datastax-java-driver.advanced.auth-provider.username and .password (the k8s profile reads them
+      from WEIR_CASSANDRA_USERNAME and WEIR_CASSANDRA_PASSWORD).
       """;
 
   private CassandraSchemaTool() {}
 
-  /** What the command line asks for, with the profile's defaults filled in. */
+  /** A Cassandra login; its password never appears in a string made of it. */
+  record Credentials(String username, String password) {
+    @Override
+    public String toString() {
+      return "Credentials[username=" + username + ", password=***]";
+    }
+  }
+
+  /** What the command line asks for, with the profile's defaults filled in; no credentials when the profile has none. */
   record Options(Path cql, int replicationFactor, String datacenter, List<InetSocketAddress> contactPoints,
-                 String keyspace, String snapshotKeyspace, boolean print) {
+                 String keyspace, String snapshotKeyspace, boolean print, Optional<Credentials> credentials) {
 
     static Options parse(String[] args, Config profile) {
       Path cql = null;
@@ -95,7 +107,18 @@ public final class CassandraSchemaTool {
             .forEach(p -> contactPoints.add(hostAndPort(p)));
       }
       return new Options(cql, replicationFactor, datacenter, List.copyOf(contactPoints), keyspace, snapshotKeyspace,
-          print);
+          print, credentials(profile));
+    }
+
+    private static Optional<Credentials> credentials(Config profile) {
+      String auth = "datastax-java-driver.advanced.auth-provider.";
+      if (!profile.hasPath(auth + "username")) {
+        return Optional.empty();
+      }
+      if (!profile.hasPath(auth + "password")) {
+        throw new IllegalArgumentException(auth + "username is set but " + auth + "password is not");
+      }
+      return Optional.of(new Credentials(profile.getString(auth + "username"), profile.getString(auth + "password")));
     }
 
     Map<String, String> parameters() {
@@ -152,8 +175,13 @@ public final class CassandraSchemaTool {
         .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, DDL_TIMEOUT)
         .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, DDL_TIMEOUT)
         .build();
-    try (CqlSession session = CqlSession.builder().withConfigLoader(config).addContactPoints(options.contactPoints())
-        .withLocalDatacenter(options.datacenter()).build()) {
+    var builder = CqlSession.builder().withConfigLoader(config).addContactPoints(options.contactPoints())
+        .withLocalDatacenter(options.datacenter());
+    options.credentials().ifPresent(c -> {
+      builder.withAuthCredentials(c.username(), c.password());
+      out.println("logging in as " + c.username());
+    });
+    try (CqlSession session = builder.build()) {
       for (String statement : statements) {
         session.execute(statement);
         out.println("applied: " + statement.lines().findFirst().orElse(statement));

@@ -4,11 +4,13 @@ import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.http.javadsl.ServerBinding;
 import com.typesafe.config.Config;
 import io.weirmq.http.WeirHttpServer;
 import io.weirmq.node.NodeConfig;
 import io.weirmq.node.WeirNode;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,8 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one WeirMQ node. Configuration comes from {@code application.conf} (the single-node profile
  * from cluster-config/), overridable with {@code -Dconfig.file=...} and the environment variables
- * those files name. Once the node is up it serves the HTTP API ({@code weir.http}). SIGTERM runs
- * Akka's CoordinatedShutdown, which unbinds the HTTP port, leaves the cluster and stops.
+ * those files name. Once the node is up it serves the HTTP API ({@code weir.http}). With
+ * {@code weir.management.enabled} (the k8s profile) Akka Management serves {@code /alive} and
+ * {@code /ready} first, and cluster bootstrap forms the cluster. SIGTERM runs Akka's
+ * CoordinatedShutdown, which unbinds the HTTP port, leaves the cluster and stops.
  */
 public final class WeirServer {
 
@@ -37,8 +41,7 @@ public final class WeirServer {
         });
     try {
       long timeout = config.getDuration("weir.startup-timeout").toMillis();
-      // The HTTP port opens only once the node can serve it; it unbinds in CoordinatedShutdown.
-      var binding = WeirNode.start(system).thenCompose(WeirHttpServer::start).toCompletableFuture()
+      var binding = NodeManagement.start(system).thenCompose(management -> startNode(system)).toCompletableFuture()
           .get(timeout, TimeUnit.MILLISECONDS);
       log.info("WeirMQ node ready; HTTP API on http://{}:{}/api", binding.localAddress().getHostString(),
           binding.localAddress().getPort());
@@ -47,5 +50,17 @@ public final class WeirServer {
       system.terminate();
       System.exit(1);
     }
+  }
+
+  /**
+   * Brings the node up and opens its HTTP API; completes once both are up, when the node also
+   * reports ready ({@link NodeReadiness}). The HTTP port opens only once the node can serve it; it
+   * unbinds in CoordinatedShutdown.
+   */
+  static CompletionStage<ServerBinding> startNode(ActorSystem<?> system) {
+    return WeirNode.start(system).thenCompose(WeirHttpServer::start).thenApply(binding -> {
+      NodeReadiness.get(system).markReady();
+      return binding;
+    });
   }
 }

@@ -123,6 +123,27 @@ class CassandraSchemaToolTest {
   }
 
   @Test
+  void withoutCredentialsInTheProfileTheToolLogsInAnonymously() {
+    assertThat(options("--replication-factor", "1").credentials()).isEmpty();
+  }
+
+  @Test
+  void theKubernetesProfileGivesTheCredentialsFromItsEnvironmentAndNeverPrintsThePassword() {
+    // The k8s profile as a pod resolves it: the Secret's values arrive as environment variables.
+    Config k8s = ConfigFactory.parseResources("k8s.conf").withFallback(ConfigFactory.defaultReference())
+        .withFallback(ConfigFactory.parseMap(Map.of("WEIR_CASSANDRA_USERNAME", "weirmq",
+            "WEIR_CASSANDRA_PASSWORD", "pa55-word", "WEIR_CASSANDRA_CONTACT_POINT", "cassandra:9042")))
+        .resolve();
+    CassandraSchemaTool.Options o = CassandraSchemaTool.Options.parse(new String[] {"--replication-factor", "3"}, k8s);
+    assertThat(o.credentials()).get().satisfies(c -> {
+      assertThat(c.username()).isEqualTo("weirmq");
+      assertThat(c.password()).isEqualTo("pa55-word");
+    });
+    assertThat(o.contactPoints()).singleElement().satisfies(a -> assertThat(a.getHostString()).isEqualTo("cassandra"));
+    assertThat(o.toString()).contains("weirmq").doesNotContain("pa55-word");
+  }
+
+  @Test
   void commentsAreDroppedAndSemicolonsEndStatements() {
     assertThat(CassandraSchemaTool.statements("""
         -- a comment; with a semicolon

@@ -24,6 +24,8 @@ class ProfilesTest {
     assertThat(c.getBoolean("weir.cluster.self-join")).isTrue();
     assertThat(c.getBoolean("weir.journal.create-schema")).isTrue();
     assertThat(c.getString("akka.actor.provider")).isEqualTo("cluster");
+    assertThat(c.getBoolean("weir.management.enabled")).as("no management port unless asked for").isFalse();
+    assertThat(c.getBoolean("weir.management.cluster-bootstrap")).isFalse();
     assertHttpDefaults(c);
   }
 
@@ -84,6 +86,31 @@ class ProfilesTest {
     java.time.Duration total = detect.plus(c.getDuration("akka.cluster.split-brain-resolver.stable-after"))
         .plus(c.getDuration("akka.cluster.down-removal-margin"));
     assertThat(total).isLessThanOrEqualTo(java.time.Duration.ofSeconds(8));
+  }
+
+  @Test
+  void theKubernetesProfileBootstrapsThroughTheKubernetesApiOnCassandraWithManagementOn() {
+    Config c = profile("k8s.conf");
+    assertThat(c.getString("akka.persistence.journal.plugin")).isEqualTo("akka.persistence.cassandra.journal");
+    assertAutocreate(c, false);
+    assertThat(c.getBoolean("weir.management.enabled")).isTrue();
+    assertThat(c.getBoolean("weir.management.cluster-bootstrap")).isTrue();
+    assertThat(c.getBoolean("weir.cluster.self-join")).isFalse();
+    assertThat(c.getStringList("akka.cluster.seed-nodes")).isEmpty();
+    NodeManagement.checkConsistent(c, true, true);
+    assertThat(c.getInt("akka.management.http.port")).isEqualTo(8558);
+    assertThat(c.getString("akka.management.cluster.bootstrap.contact-point-discovery.discovery-method"))
+        .isEqualTo("kubernetes-api");
+    // The class Akka Discovery loads for that method is on the class path.
+    assertThat(c.getString("akka.discovery.kubernetes-api.class")).contains("KubernetesApiServiceDiscovery");
+    assertThat(c.getString("akka.management.cluster.bootstrap.contact-point-discovery.port-name")).isEqualTo("management");
+    assertThat(c.getString("akka.management.health-checks.readiness-checks.weir-node"))
+        .isEqualTo(NodeReadyCheck.class.getName());
+    assertThat(c.getString("akka.management.health-checks.readiness-checks.cluster-membership")).isNotBlank();
+    assertThat(c.getString("weir.http.interface")).isEqualTo("0.0.0.0");
+    assertThat(c.getInt("weir.http.port")).isEqualTo(15672);
+    assertThat(c.getString("datastax-java-driver.advanced.auth-provider.class")).isEqualTo("PlainTextAuthProvider");
+    assertThat(c.getDuration("weir.startup-timeout")).isGreaterThanOrEqualTo(java.time.Duration.ofMinutes(1));
   }
 
   private static void assertAutocreate(Config c, boolean on) {
