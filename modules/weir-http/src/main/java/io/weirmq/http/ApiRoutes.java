@@ -6,7 +6,8 @@ import io.weirmq.node.Broker;
 
 /**
  * The whole HTTP API: each resource's routes under {@code /api}, the WebSocket protocol on
- * {@code /ws}, {@code /metrics} and {@code /health}, sealed so every error is JSON.
+ * {@code /ws}, {@code /metrics} and {@code /health}, the dashboard at {@code /}, sealed so every error
+ * is JSON.
  */
 public final class ApiRoutes extends ApiDirectives {
 
@@ -26,7 +27,8 @@ public final class ApiRoutes extends ApiDirectives {
     Route api = pathPrefix("api", () -> concat(
         pathPrefix("exchanges", () -> new ExchangeRoutes(broker, json, settings, messages).route()),
         pathPrefix("queues", () -> new QueueRoutes(broker, json, settings, messages).route()),
-        pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings).route())));
+        pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings).route()),
+        pathPrefix("overview", () -> new OverviewRoutes(broker, json, settings).route())));
     Route ws = path("ws", () -> new WebSocketRoutes(broker, json, settings,
         WebSocketSettings.from(broker.system().settings().config())).route());
     // Outside /api, as Prometheus and Kubernetes expect; when the API gets authentication, these
@@ -35,6 +37,6 @@ public final class ApiRoutes extends ApiDirectives {
     Route health = pathPrefix("health", () -> new HealthRoutes(broker, json, settings).route());
     return withRequestTimeoutResponse(request -> errors.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
             "request: not answered within weir.http.request-timeout (" + settings.requestTimeout().toSeconds() + " s)"),
-        () -> concat(api, ws, metrics, health).seal(errors.rejectionHandler(), errors.exceptionHandler()));
+        () -> concat(api, ws, metrics, health, new DashboardRoutes().route()).seal(errors.rejectionHandler(), errors.exceptionHandler()));
   }
 }

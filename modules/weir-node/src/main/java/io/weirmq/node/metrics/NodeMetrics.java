@@ -103,6 +103,36 @@ public final class NodeMetrics {
     confirms.observe((System.nanoTime() - startNanos) / 1e9);
   }
 
+  /** Message counters of the queues this node hosts, summed, since this node started. */
+  public record MessageTotals(long published, long delivered, long redelivered, long acked, long deadLettered) {}
+
+  /** This node's {@link MessageTotals}: what {@code GET /api/overview} shows as message_stats. */
+  public MessageTotals messageTotals() {
+    long published = 0;
+    long delivered = 0;
+    long redelivered = 0;
+    long acked = 0;
+    long deadLettered = 0;
+    for (QueueMeters m : queues.values()) {
+      published += m.published();
+      delivered += m.delivered();
+      redelivered += m.redelivered();
+      acked += m.acked();
+      deadLettered += m.deadLettered();
+    }
+    return new MessageTotals(published, delivered, redelivered, acked, deadLettered);
+  }
+
+  /** Client connections open on this node. */
+  public long connections() {
+    return (long) connections.get();
+  }
+
+  /** Channels open on this node. */
+  public long channels() {
+    return (long) channels.get();
+  }
+
   public void connectionOpened() {
     connections.inc();
   }
