@@ -28,7 +28,8 @@ public final class ApiRoutes extends ApiDirectives {
         pathPrefix("exchanges", () -> new ExchangeRoutes(broker, json, settings, messages).route()),
         pathPrefix("queues", () -> new QueueRoutes(broker, json, settings, messages).route()),
         pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings).route()),
-        pathPrefix("overview", () -> new OverviewRoutes(broker, json, settings).route())));
+        pathPrefix("overview", () -> new OverviewRoutes(broker, json, settings).route()),
+        pathPrefix("definitions", () -> new DefinitionsRoutes(broker, json, settings).route())));
     Route ws = path("ws", () -> new WebSocketRoutes(broker, json, settings,
         WebSocketSettings.from(broker.system().settings().config())).route());
     // Outside /api, as Prometheus and Kubernetes expect; when the API gets authentication, these

@@ -16,7 +16,7 @@ import java.util.Map;
  */
 final class OverviewRoutes extends ApiDirectives {
 
-  private static final String VERSION = versionOf(OverviewRoutes.class);
+  static final String VERSION = versionOf(OverviewRoutes.class);
 
   OverviewRoutes(Broker broker, Json json, HttpSettings settings) {
     super(broker, json, settings);
