@@ -263,8 +263,12 @@ function overviewPage() {
   });
 }
 
+/**
+ * The queue list, a page at a time from the server (GET /api/queues?page=...): with 10,000 queues
+ * the whole list is too much to fetch every two seconds. Sorting and filtering happen there too.
+ */
 function queuesPage() {
-  const t = sortableTable([
+  const columns = [
     { key: 'vhost', title: 'Virtual host', get: q => q.vhost },
     { key: 'name', title: 'Name', get: q => q.name },
     { key: 'durable', title: 'Durable', get: q => (q.durable ? 'yes' : 'no') },
@@ -272,16 +276,68 @@ function queuesPage() {
     { key: 'messages_unacknowledged', title: 'Unacked', num: true, get: q => q.messages_unacknowledged },
     { key: 'messages', title: 'Total', num: true, get: q => q.messages },
     { key: 'consumers', title: 'Consumers', num: true, get: q => q.consumers },
-  ], q => { location.hash = '#/queues/' + enc(q.vhost) + '/' + enc(q.name); });
-  t.table.id = 'queues';
+  ];
+  const view = { page: 1, sort: 'name', reverse: false, name: '' };
+  const tbody = h('tbody');
+  const info = h('span', { class: 'muted', id: 'queues-page' });
+  const refresh = async () => {
+    const q = new URLSearchParams({ page: view.page, page_size: 100, sort: view.sort, sort_reverse: view.reverse });
+    if (view.name) q.set('name', view.name);
+    let p;
+    try {
+      p = await api('GET', '/api/queues?' + q);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 400 && view.page > 1) { // the list shrank under us
+        view.page = 1;
+        return refresh();
+      }
+      throw e;
+    }
+    tbody.replaceChildren(...p.items.map(x => h('tr', {
+      onclick: () => { location.hash = '#/queues/' + enc(x.vhost) + '/' + enc(x.name); },
+    }, columns.map(c => h('td', { class: c.num ? 'num' : '' }, c.num ? fmt(c.get(x)) : c.get(x))))));
+    if (p.items.length === 0) tbody.append(h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'None.')));
+    info.textContent = 'Page ' + p.page + ' of ' + p.page_count + ' (' + fmt(p.filtered_count) + ' matching, '
+      + fmt(p.total_count) + ' in all)';
+    view.pageCount = p.page_count;
+  };
+  const go = delta => () => {
+    const page = Math.min(Math.max(1, view.page + delta), view.pageCount || 1);
+    if (page !== view.page) {
+      view.page = page;
+      act('Listing queues', refresh);
+    }
+  };
+  const head = h('tr', {}, columns.map(c => h('th', {
+    class: c.num ? 'num' : '',
+    onclick: () => {
+      view.reverse = view.sort === c.key ? !view.reverse : false;
+      view.sort = c.key;
+      view.page = 1;
+      act('Listing queues', refresh);
+    },
+  }, c.title)));
+  let typing;
+  const filter = h('input', {
+    type: 'search', placeholder: 'Filter by name', 'aria-label': 'Filter by name',
+    oninput: e => {
+      clearTimeout(typing);
+      typing = setTimeout(() => {
+        view.name = e.target.value;
+        view.page = 1;
+        act('Listing queues', refresh);
+      }, 300);
+    },
+  });
   const vhost = h('input', { name: 'vhost', value: '/' });
   const name = h('input', { name: 'name', required: true });
   const durable = h('input', { name: 'durable', type: 'checkbox', checked: true });
-  const refresh = async () => t.set(await api('GET', '/api/queues'));
   render(
     h('h1', {}, 'Queues'),
-    t.filterInput,
-    t.table,
+    h('div', { class: 'inline' }, filter, ' ',
+      h('button', { type: 'button', class: 'plain', onclick: go(-1) }, '‹ Previous'), ' ',
+      h('button', { type: 'button', class: 'plain', onclick: go(1) }, 'Next ›'), ' ', info),
+    h('table', { id: 'queues' }, h('thead', {}, head), tbody),
     h('h2', {}, 'Add a queue'),
     h('form', {
       class: 'inline', id: 'add-queue',
