@@ -11,7 +11,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "weir", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = WeirCli.Version.class,
     description = "Declare, bind, publish, get, consume and list on a WeirMQ broker (REST and WebSocket API).",
     subcommands = {DeclareCommand.class, DeleteCommand.class, PurgeCommand.class, BindCommand.class,
-        PublishCommand.class, GetCommand.class, ConsumeCommand.class, ListCommand.class, CommandLine.HelpCommand.class},
+        PublishCommand.class, GetCommand.class, ConsumeCommand.class, ListCommand.class, ExportCommand.class,
+        ImportCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:the broker refused (its error and reason are printed)", "2:usage error",
         "3:cannot reach the broker"})

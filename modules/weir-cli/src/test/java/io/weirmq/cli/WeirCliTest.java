@@ -163,6 +163,39 @@ class WeirCliTest {
   }
 
   @Test
+  void exportWritesTheDefinitionsAndImportLoadsThemIntoAnotherVhost(@TempDir Path dir) throws Exception {
+    String exchange = WeirTestServer.name("cli-defs-x");
+    String queue = WeirTestServer.name("cli-defs-q");
+    String other = WeirTestServer.name("cli-defs-vhost");
+    assertThat(weir("declare", "exchange", exchange, "--type", "fanout").exit()).isZero();
+    assertThat(weir("declare", "queue", queue).exit()).isZero();
+    assertThat(weir("bind", "--source", exchange, "--destination", queue).exit()).isZero();
+    Path file = dir.resolve("defs.json");
+    Run exported = weir("export", "--vhost-only", file.toString());
+    assertThat(exported.exit()).as(exported.toString()).isZero();
+    JsonNode defs = JSON.readTree(file.toFile());
+    assertThat(defs.get("queues").findValuesAsText("name")).contains(queue);
+
+    // A new vhost comes from an import too; then the export goes into it.
+    Path vhost = Files.writeString(dir.resolve("vhost.json"), "{\"vhosts\":[{\"name\":\"" + other + "\"}]}");
+    assertThat(weir("import", vhost.toString()).out()).contains("imported 1 vhosts");
+    Run imported = weirWithInput(Files.newInputStream(file), "--vhost", other, "import", "--vhost-only", "-");
+    assertThat(imported.exit()).as(imported.toString()).isZero();
+    assertThat(imported.out()).contains("imported 0 vhosts, 1 exchanges").contains("bindings");
+    assertThat(weir("--vhost", other, "list", "queues").out()).contains(queue);
+
+    Run rabbit = weirWithInput(new ByteArrayInputStream(
+        "{\"users\":[{\"name\":\"guest\"}],\"queues\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        "import", "-");
+    assertThat(rabbit.out()).contains("not imported: 1 users (users arrive with authentication)");
+    assertThat(weir("import", dir.resolve("absent.json").toString()).exit()).isEqualTo(2);
+    Path bad = Files.writeString(dir.resolve("bad.json"), "{\"queues\":[{\"name\":7}]}");
+    Run refused = weir("--vhost", other, "import", "--vhost-only", bad.toString());
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("queues[0].name");
+  }
+
+  @Test
   void publishReadsTheBodyFromAFile(@TempDir Path dir) throws Exception {
     String queue = WeirTestServer.name("cli-file");
     weir("declare", "queue", queue);

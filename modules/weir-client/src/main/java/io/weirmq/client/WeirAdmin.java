@@ -269,6 +269,27 @@ public final class WeirAdmin {
     return out;
   }
 
+  /**
+   * The topology as a definitions document in RabbitMQ's format (vhosts, exchanges, queues,
+   * bindings): of {@code vhost}, or of every vhost when it is null.
+   */
+  public JsonNode exportDefinitions(String vhost) {
+    return read(send("GET", vhost == null ? "/api/definitions" : path("definitions", vhost), null), JsonNode.class);
+  }
+
+  /**
+   * Imports a definitions document (a RabbitMQ export, say) into the broker, or into {@code vhost}
+   * only when it is not null, and answers the broker's report: what it imported and which sections
+   * it did not. Waits up to {@link #IMPORT_TIMEOUT}: a big file declares thousands of queues.
+   */
+  public JsonNode importDefinitions(JsonNode definitions, String vhost) {
+    return read(send("POST", vhost == null ? "/api/definitions" : path("definitions", vhost), definitions,
+        IMPORT_TIMEOUT.compareTo(requestTimeout) > 0 ? IMPORT_TIMEOUT : requestTimeout), JsonNode.class);
+  }
+
+  /** How long {@link #importDefinitions} waits, at least: the broker's own default limit. */
+  public static final Duration IMPORT_TIMEOUT = Duration.ofMinutes(10);
+
   private static ObjectNode message(OutboundMessage m) {
     ObjectNode json = JSON.createObjectNode();
     if (m.properties() != null) {
@@ -309,7 +330,11 @@ public final class WeirAdmin {
   }
 
   private HttpResponse<byte[]> send(String method, String path, JsonNode body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(requestTimeout);
+    return send(method, path, body, requestTimeout);
+  }
+
+  private HttpResponse<byte[]> send(String method, String path, JsonNode body, Duration timeout) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
     if (body == null) {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
@@ -326,7 +351,7 @@ public final class WeirAdmin {
     } catch (HttpConnectTimeoutException e) {
       throw new WeirConnectionException("cannot connect to " + base + ": timed out", e);
     } catch (HttpTimeoutException e) {
-      throw new WeirConnectionException(method + " " + base + path + ": no answer within " + requestTimeout, e);
+      throw new WeirConnectionException(method + " " + base + path + ": no answer within " + timeout, e);
     } catch (ConnectException e) {
       throw new WeirConnectionException("cannot connect to " + base + ": "
           + (e.getMessage() == null ? "connection refused" : e.getMessage()), e);
