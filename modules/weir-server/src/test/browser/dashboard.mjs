@@ -1,5 +1,6 @@
 // Drives the WeirMQ dashboard in a real headless Chromium, as an operator would: log in, declare a
-// queue, publish from the UI, watch the count change, peek the message, delete the queue.
+// queue, publish from the UI, watch the count change, peek the message, bind it to an exchange and
+// publish there, delete the queue.
 // Screenshots of each step go to the directory given; any failed step, page error or console error
 // fails the run (exit code 1), naming the step.
 //
@@ -75,6 +76,19 @@ try {
   if (total !== '1') throw new Error('after a peek the queue holds ' + total + ' messages, not 1');
   await shot('04-peeked');
 
+  step = 'bind the queue to amq.fanout and publish there';
+  await page.fill('#bind input[name=source]', 'amq.fanout');
+  await page.click('#bind button[type=submit]');
+  await page.locator('table tbody tr', { hasText: 'amq.fanout' }).waitFor();
+  await page.goto(base + '/#/exchanges/%2F/amq.fanout');
+  await page.locator('table tbody tr', { hasText: queue }).waitFor();
+  await page.fill('#publish textarea[name=payload]', 'through the fanout');
+  await page.click('#publish button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('flash')?.textContent === 'Message published.');
+  await shot('05-exchange-published');
+  await page.goto(base + '/#/queues/%2F/' + encodeURIComponent(queue));
+  await page.waitForFunction(() => document.getElementById('q-total')?.textContent === '2');
+
   step = 'delete the queue';
   await page.click('#delete');
   await page.waitForFunction(() => location.hash === '#/queues');
@@ -86,7 +100,7 @@ try {
   const gone = (await fetch(base + '/api/queues/%2F/' + encodeURIComponent(queue),
     { headers: { Authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') } })).status;
   if (gone !== 404) throw new Error('the deleted queue answers ' + gone + ', not 404');
-  await shot('05-deleted');
+  await shot('06-deleted');
 
   step = 'check the page reported no errors';
   if (problems.length > 0) throw new Error(problems.join('; '));

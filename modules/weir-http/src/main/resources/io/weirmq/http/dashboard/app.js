@@ -42,7 +42,7 @@ function h(tag, attrs, ...children) {
 
 function render(...nodes) {
   const main = document.getElementById('main');
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.flat());
 }
 
 function flash(text, error) {
@@ -160,7 +160,8 @@ function sortableTable(columns, onRow) {
         return ascending ? cmp : -cmp;
       });
     tbody.replaceChildren(...shown.map(r => h('tr', { onclick: onRow ? () => onRow(r) : undefined },
-      columns.map(c => h('td', { class: c.num ? 'num' : '' }, c.num ? fmt(c.get(r)) : c.get(r))))));
+      columns.map(c => h('td', { class: c.num ? 'num' : '' },
+        c.cell ? c.cell(r) : c.num ? fmt(c.get(r)) : c.get(r))))));
     if (shown.length === 0) tbody.append(h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'None.')));
   }
   return {
@@ -376,6 +377,28 @@ function publishForm(id, vhost, exchange, fixedKey) {
   h('label', {}, 'Persistent', persistent), h('button', { type: 'submit' }, 'Publish message'));
 }
 
+/** The bindings section of a queue's or an exchange's page: the list with unbind buttons, and a bind form. */
+function bindingsSection(vhost, columns, form) {
+  const unbind = b => h('button', {
+    type: 'button', class: 'plain',
+    onclick: e => {
+      e.stopPropagation();
+      act('Unbinding', async () => {
+        await api('DELETE', '/api/bindings/' + enc(vhost) + '/e/' + enc(b.source) + '/'
+          + (b.destination_type === 'queue' ? 'q' : 'e') + '/' + enc(b.destination) + '/' + enc(b.properties_key));
+        flash('Unbound.');
+      });
+    },
+  }, 'Unbind');
+  const table = sortableTable(columns.concat([{ key: 'unbind', title: '', get: () => '', cell: unbind }]));
+  return { table, nodes: [table.table, form] };
+}
+
+function bindForm(id, fields, submit) {
+  return h('form', { class: 'inline', id, onsubmit: e => { e.preventDefault(); act('Binding', submit); } },
+    fields, h('button', { type: 'submit' }, 'Bind'));
+}
+
 function queuePage(vhost, name) {
   const path = '/api/queues/' + enc(vhost) + '/' + enc(name);
   const count = h('input', { name: 'count', type: 'number', min: 1, value: 1 });
@@ -385,16 +408,23 @@ function queuePage(vhost, name) {
     h('option', { value: 'reject_requeue_true' }, 'Reject and requeue'),
     h('option', { value: 'reject_requeue_false' }, 'Reject (dead-letter or drop)'));
   const got = h('div', { id: 'got-messages' });
-  const bindings = sortableTable([
-    { key: 'source', title: 'From exchange', get: b => b.source || '(AMQP default)' },
+  const source = h('input', { name: 'source', required: true });
+  const sourceKey = h('input', { name: 'routing_key' });
+  const bindings = bindingsSection(vhost, [
+    { key: 'source', title: 'From exchange', get: b => b.source },
     { key: 'routing_key', title: 'Routing key', get: b => b.routing_key },
-  ]);
+  ], bindForm('bind', [h('label', {}, 'From exchange', source), h('label', {}, 'Routing key', sourceKey)], async () => {
+    await api('POST', '/api/bindings/' + enc(vhost) + '/e/' + enc(source.value) + '/q/' + enc(name),
+      { routing_key: sourceKey.value });
+    flash('Bound to ' + source.value + '.');
+  }));
   render(
     h('h1', {}, 'Queue ', name, h('span', { class: 'muted' }, ' in virtual host ', vhost)),
     h('div', { class: 'cards' }, card('Ready', 'q-ready'), card('Unacked', 'q-unacked'), card('Total', 'q-total'),
       card('Consumers', 'q-consumers')),
     h('p', { class: 'muted', id: 'q-properties' }),
-    h('h2', {}, 'Bindings'), bindings.table,
+    h('h2', {}, 'Bindings'), h('p', { class: 'muted' }, 'Every queue is also bound to the default exchange by its name.'),
+    bindings.nodes,
     h('h2', {}, 'Publish a message'), h('p', { class: 'muted' }, 'Through the default exchange, to this queue.'),
     publishForm('publish', vhost, '', name),
     h('h2', {}, 'Get messages'),
@@ -441,7 +471,7 @@ function queuePage(vhost, name) {
     setText('q-consumers', q.consumers);
     document.getElementById('q-properties').textContent = 'durable: ' + q.durable + ', auto-delete: ' + q.auto_delete
       + ', exclusive: ' + q.exclusive + ', arguments: ' + JSON.stringify(q.arguments);
-    bindings.set(all.filter(b => b.destination_type === 'queue' && b.destination === name));
+    bindings.table.set(all.filter(b => b.destination_type === 'queue' && b.destination === name));
   });
 }
 
@@ -476,21 +506,31 @@ function exchangesPage() {
 
 function exchangePage(vhost, name) {
   const shown = name === 'amq.default' ? '(AMQP default)' : name;
-  const bindings = sortableTable([
+  const kind = h('select', { name: 'destination_type' }, h('option', { value: 'q' }, 'queue'),
+    h('option', { value: 'e' }, 'exchange'));
+  const destination = h('input', { name: 'destination', required: true });
+  const key = h('input', { name: 'routing_key' });
+  const bindings = bindingsSection(vhost, [
     { key: 'destination', title: 'To', get: b => b.destination },
     { key: 'destination_type', title: 'Kind', get: b => b.destination_type },
     { key: 'routing_key', title: 'Routing key', get: b => b.routing_key },
-  ]);
+  ], name === 'amq.default' ? h('p', { class: 'muted' }, 'The default exchange cannot be bound.')
+    : bindForm('bind', [h('label', {}, 'To', kind), h('label', {}, 'Name', destination),
+      h('label', {}, 'Routing key', key)], async () => {
+      await api('POST', '/api/bindings/' + enc(vhost) + '/e/' + enc(name) + '/' + kind.value + '/'
+        + enc(destination.value), { routing_key: key.value });
+      flash('Bound to ' + destination.value + '.');
+    }));
   render(h('h1', {}, 'Exchange ', shown, h('span', { class: 'muted' }, ' in virtual host ', vhost)),
     h('p', { class: 'muted', id: 'x-properties' }),
-    h('h2', {}, 'Bindings from this exchange'), bindings.table,
+    h('h2', {}, 'Bindings from this exchange'), bindings.nodes,
     h('h2', {}, 'Publish a message'), publishForm('publish', vhost, name));
   poll(async () => {
     const [x, all] = await Promise.all([api('GET', '/api/exchanges/' + enc(vhost) + '/' + enc(name)),
       api('GET', '/api/bindings/' + enc(vhost))]);
     document.getElementById('x-properties').textContent = 'type: ' + x.type + ', durable: ' + x.durable
       + ', auto-delete: ' + x.auto_delete + ', internal: ' + x.internal;
-    bindings.set(all.filter(b => b.source === (name === 'amq.default' ? '' : name)));
+    bindings.table.set(all.filter(b => b.source === (name === 'amq.default' ? '' : name)));
   });
 }
 
