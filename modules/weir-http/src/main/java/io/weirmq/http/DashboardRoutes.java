@@ -14,9 +14,11 @@ final class DashboardRoutes extends AllDirectives {
   private static final String FILES = "io/weirmq/http/dashboard";
 
   Route route() {
-    return get(() -> concat(
-        pathSingleSlash(() -> getFromResource(FILES + "/index.html", ContentTypes.TEXT_HTML_UTF8)),
-        pathPrefix("dashboard", () -> getFromResourceDirectory(FILES)),
-        pathPrefix("webjars", () -> getFromResourceDirectory("META-INF/resources/webjars"))));
+    // Paths first, methods inside: a get() that matched would cancel the API's method rejections,
+    // turning a wrong method on an API path (405) into a 404.
+    return concat(
+        pathSingleSlash(() -> get(() -> getFromResource(FILES + "/index.html", ContentTypes.TEXT_HTML_UTF8))),
+        pathPrefix("dashboard", () -> get(() -> getFromResourceDirectory(FILES))),
+        pathPrefix("webjars", () -> get(() -> getFromResourceDirectory("META-INF/resources/webjars"))));
   }
 }

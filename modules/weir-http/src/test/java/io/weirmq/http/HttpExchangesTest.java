@@ -160,7 +160,8 @@ class HttpExchangesTest {
   void anUnknownPathIsNotFoundAsJson() {
     assertError(api.get("/api/nothing-here"), 404, "not_found", "path");
     assertError(api.get("/api/exchanges/%2F/amq.direct/whatever"), 404, "not_found", "path");
-    assertError(api.get("/"), 404, "not_found", "path");
+    assertError(api.get("/nothing-here"), 404, "not_found", "path");
+    assertError(api.get("/dashboard/nothing-here.js"), 404, "not_found", "path");
   }
 
   @Test
