@@ -443,7 +443,7 @@ public final class BrokerChannel implements AutoCloseable {
       List<CompletableFuture<Done>> settled = new ArrayList<>();
       byOutcome.forEach((outcome, byQueue) -> byQueue.forEach((queue, idLists) -> {
         MessageIds ids = MessageIds.of(idLists.stream().flatMapToLong(java.util.Arrays::stream).toArray());
-        settled.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, ids, outcome, r)).toCompletableFuture());
+        settled.add(settle(queue, ids, outcome));
       }));
       if (refused != null) {
         m.result().completeExceptionally(refused); // the valid ones are on their way all the same
@@ -452,6 +452,35 @@ public final class BrokerChannel implements AutoCloseable {
             m.result());
       }
       return this;
+    }
+
+    /**
+     * Settles tags the channel gave. A queue that refuses some of them (PRECONDITION_FAILED: not
+     * awaiting an ack from this channel) lost its deliveries to us since: it moved to another node or
+     * restarted while the acks were on their way, and delivers those messages again. The others of
+     * the batch are settled one by one, and the client's valid tags are not held against it.
+     */
+    private CompletableFuture<Done> settle(QueueRef queue, MessageIds ids, QueueEntity.Outcome outcome) {
+      org.slf4j.Logger log = getContext().getLog(); // the callback below runs off the actor
+      return broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, ids, outcome, r)).toCompletableFuture()
+          .exceptionallyCompose(failure -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                ? c.getCause() : failure;
+            if (!(cause instanceof BrokerException b && b.kind() == BrokerException.Kind.PRECONDITION_FAILED)) {
+              return CompletableFuture.failedFuture(cause);
+            }
+            log.debug("{}: {} settlements refused by the queue, which restarted ({}); settling them one by one",
+                queue.id(), ids.count(), cause.getMessage());
+            if (ids.count() == 1) {
+              return CompletableFuture.completedFuture(Done.getInstance());
+            }
+            List<CompletableFuture<Done>> each = new ArrayList<>();
+            for (long id : ids.values()) {
+              each.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, MessageIds.of(id), outcome, r))
+                  .toCompletableFuture().exceptionally(f -> Done.getInstance()));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+          });
     }
 
     private Behavior<Command> onClose(CloseChannel m) {
