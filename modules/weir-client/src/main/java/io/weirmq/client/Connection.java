@@ -71,6 +71,7 @@ public final class Connection implements AutoCloseable {
   private final List<ShutdownListener> shutdownListeners = new CopyOnWriteArrayList<>();
   private final List<BlockedListener> blockedListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
+  private final List<ShutdownListener> recoveryStartedListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean recovering = new AtomicBoolean();
   private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -163,6 +164,15 @@ public final class Connection implements AutoCloseable {
 
   public boolean removeBlockedListener(BlockedListener listener) {
     return blockedListeners.remove(listener);
+  }
+
+  /**
+   * Told why, each time automatic recovery starts: the socket was lost (code 0) or the broker closed
+   * the connection (its code and reason, such as 320 from a node shutting down). Runs on the thread
+   * that noticed, before the first reconnection attempt.
+   */
+  public void addRecoveryStartedListener(ShutdownListener listener) {
+    recoveryStartedListeners.add(listener);
   }
 
   /** Run on the recovery thread each time automatic recovery has restored the connection. */
@@ -525,6 +535,13 @@ public final class Connection implements AutoCloseable {
       ch.connectionLost();
     }
     if (recovering.compareAndSet(false, true)) {
+      for (ShutdownListener listener : recoveryStartedListeners) {
+        try {
+          listener.shutdownCompleted(signal);
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "recovery-started listener failed", e);
+        }
+      }
       LOG.log(System.Logger.Level.INFO, "connection to " + uri() + " lost (" + signal.getMessage()
           + "); recovering in " + settings.recoveryInterval);
       scheduleRecovery();

@@ -83,6 +83,7 @@ class MultiAddressRecoveryTest {
     open.add(0, c);
     assertThat(c.uri().getPort()).as("the first address answers").isEqualTo(address(a).port());
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    c.addRecoveryStartedListener(cause -> events.add("recovering after " + cause.code()));
     c.addRecoveryListener(() -> events.add("recovered"));
     c.addShutdownListener(cause -> events.add("shut down: " + cause.getMessage()));
     Channel ch = c.createChannel();
@@ -117,6 +118,7 @@ class MultiAddressRecoveryTest {
     assertThat(close.path("code").asInt()).isEqualTo(320);
     assertThat(close.path("reason").asText()).contains("shutting down").contains("reconnect to another node");
 
+    assertThat(events.poll(WAIT_MS, TimeUnit.MILLISECONDS)).isEqualTo("recovering after 320");
     assertThat(events.poll(WAIT_MS, TimeUnit.MILLISECONDS)).isEqualTo("recovered");
     assertThat(c.isOpen()).isTrue();
     assertThat(c.uri().getPort()).as("recovered on the other address").isEqualTo(address(b).port());
