@@ -44,9 +44,9 @@ final class AtLeastOnceLoad implements AutoCloseable {
   final List<String> duplicatesNotFlagged = Collections.synchronizedList(new ArrayList<>());
   final List<String> errors = Collections.synchronizedList(new ArrayList<>());
   final AtomicLong reconnects = new AtomicLong();
-  /** Milliseconds since the start at which a confirm or a delivery arrived (one entry per millisecond). */
-  private final ConcurrentSkipListMap<Long, Boolean> confirmTimes = new ConcurrentSkipListMap<>();
-  private final ConcurrentSkipListMap<Long, Boolean> deliveryTimes = new ConcurrentSkipListMap<>();
+  /** Per queue, milliseconds since the start at which a confirm or a delivery arrived (one entry per ms). */
+  private final Map<String, ConcurrentSkipListMap<Long, Boolean>> confirmTimes = new ConcurrentHashMap<>();
+  private final Map<String, ConcurrentSkipListMap<Long, Boolean>> deliveryTimes = new ConcurrentHashMap<>();
   private final long t0 = System.nanoTime();
 
   /**
@@ -56,6 +56,10 @@ final class AtLeastOnceLoad implements AutoCloseable {
     this.addresses = addresses;
     this.queues = queues;
     this.producersPerQueue0 = producersPerQueue0;
+    for (String q : queues) {
+      confirmTimes.put(q, new ConcurrentSkipListMap<>());
+      deliveryTimes.put(q, new ConcurrentSkipListMap<>());
+    }
   }
 
   long now() {
@@ -107,7 +111,7 @@ final class AtLeastOnceLoad implements AutoCloseable {
       for (String q : queues) {
         ch.basicConsume(q, false, (tag, d) -> {
           String id = d.bodyAsString();
-          deliveryTimes.put(now(), Boolean.TRUE);
+          deliveryTimes.get(q).put(now(), Boolean.TRUE);
           int times = received.merge(id, 1, Integer::sum);
           if (times > 1) {
             duplicates.incrementAndGet();
@@ -147,9 +151,11 @@ final class AtLeastOnceLoad implements AutoCloseable {
     ConcurrentSkipListMap<Long, String> outstanding = new ConcurrentSkipListMap<>();
     ch.addConfirmListener((tag, multiple) -> {
       Map<Long, String> settled = multiple ? outstanding.headMap(tag, true) : outstanding.subMap(tag, true, tag, true);
+      if (!settled.isEmpty()) {
+        confirmTimes.get(queue).put(now(), Boolean.TRUE);
+      }
       confirmed.addAll(settled.values());
       settled.clear();
-      confirmTimes.put(now(), Boolean.TRUE);
     }, (tag, multiple) -> {
       // Not confirmed: the broker may or may not have it. Not sent again, so that a copy in the queue
       // is never a second, unflagged one; it simply does not count as confirmed.
@@ -200,18 +206,27 @@ final class AtLeastOnceLoad implements AutoCloseable {
     return confirmed.stream().filter(id -> !received.containsKey(id)).collect(Collectors.toCollection(TreeSet::new));
   }
 
-  /** The longest time without a confirm and without a delivery between {@code fromMs} and {@code toMs}. */
+  /**
+   * The longest time one queue went without a confirm, and without a delivery, between {@code fromMs}
+   * and {@code toMs}, and which queue it was.
+   */
   String pauses(long fromMs, long toMs) {
-    return "longest gap without confirms " + longestGap(confirmTimes, fromMs, toMs) + " ms, without deliveries "
-        + longestGap(deliveryTimes, fromMs, toMs) + " ms";
+    return "longest gap without confirms " + longestGap(confirmTimes, fromMs, toMs) + ", without deliveries "
+        + longestGap(deliveryTimes, fromMs, toMs);
   }
 
-  long longestConfirmGap(long fromMs, long toMs) {
-    return longestGap(confirmTimes, fromMs, toMs);
-  }
-
-  long longestDeliveryGap(long fromMs, long toMs) {
-    return longestGap(deliveryTimes, fromMs, toMs);
+  private static String longestGap(Map<String, ConcurrentSkipListMap<Long, Boolean>> perQueue, long fromMs,
+      long toMs) {
+    String worst = "";
+    long longest = -1;
+    for (var e : new java.util.TreeMap<>(perQueue).entrySet()) {
+      long gap = longestGap(e.getValue(), fromMs, toMs);
+      if (gap > longest) {
+        longest = gap;
+        worst = e.getKey();
+      }
+    }
+    return longest + " ms (" + worst + ")";
   }
 
   private static long longestGap(ConcurrentSkipListMap<Long, Boolean> times, long fromMs, long toMs) {

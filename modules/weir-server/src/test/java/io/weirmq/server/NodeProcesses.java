@@ -137,9 +137,26 @@ final class NodeProcesses implements AutoCloseable {
     assertThat(n.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
   }
 
-  /** The oldest running member: where Akka keeps the registry singleton. */
-  Node oldestAlive() {
-    return nodes.stream().filter(Node::alive).min(java.util.Comparator.comparingLong(n -> n.startedAt)).orElseThrow();
+  /**
+   * The running node that holds the registry singleton: the one that logged its start or take-over
+   * last (nodes that start together may become Up in either order, so start times do not tell).
+   */
+  Node registryNode() throws IOException {
+    Node holder = null;
+    String latest = "";
+    for (Node n : nodes) {
+      if (!n.alive()) {
+        continue;
+      }
+      for (String line : log(n).split("\n")) {
+        if ((line.contains("Registry started") || line.contains("Registry took over")) && line.compareTo(latest) > 0) {
+          latest = line; // lines start with an ISO-8601 UTC timestamp
+          holder = n;
+        }
+      }
+    }
+    assertThat(holder).as("a running node logged the registry's start").isNotNull();
+    return holder;
   }
 
   /**
