@@ -16,8 +16,9 @@ class ShutdownPhasesTest {
   @Test
   void theClusterProfilesPhaseTimeoutsFitInTheDeadlineWhichFitsInKubernetesGracePeriod() {
     // A local ActorSystem with the cluster profile's shutdown settings: CoordinatedShutdown adds up the phases.
+    // exit-jvm off: the profile's own setting would end the test JVM when this system stops.
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "phases", ConfigFactory.parseString(
-            "akka.actor.provider = local")
+            "akka.actor.provider = local\nakka.coordinated-shutdown.exit-jvm = off")
         .withFallback(ConfigFactory.parseResources("cluster.conf"))
         .withFallback(ConfigFactory.load()).resolve());
     try {
