@@ -43,11 +43,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * mode, the exchanges, queues and bindings declared through this connection (not server-named queues)
  * and consumers are restored. Unacked deliveries of the lost socket are redelivered by the broker (acks
  * of their old tags are ignored); publishes not yet confirmed are nacked to the confirm listeners and
- * must be retried by the application.
+ * must be retried by the application. A {@code connection.close} from the broker, such as 320
+ * CONNECTION_FORCED from a node that shuts down, is recovered like a lost socket (as RabbitMQ's client
+ * does): only {@link #close()} ends a connection for good. With several addresses
+ * ({@link ConnectionFactory#newConnection(Address...)}) recovery tries them in turn, the lost one last.
  */
 public final class Connection implements AutoCloseable {
 
-  record Settings(URI uri, Duration connectTimeout, Duration rpcTimeout, boolean recovery, Duration recoveryInterval,
+  /** {@code uris}: the brokers to try, in turn, when connecting and on each recovery. */
+  record Settings(List<URI> uris, Duration connectTimeout, Duration rpcTimeout, boolean recovery, Duration recoveryInterval,
       int maxBatchFrames, int maxQueuedFrames, long maxQueuedBytes) {}
 
   // Lenient on input (a newer broker may add fields), and never sends a null field: the protocol is strict.
@@ -67,6 +71,7 @@ public final class Connection implements AutoCloseable {
   private final List<ShutdownListener> shutdownListeners = new CopyOnWriteArrayList<>();
   private final List<BlockedListener> blockedListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
+  private final List<ShutdownListener> recoveryStartedListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean recovering = new AtomicBoolean();
   private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -77,6 +82,8 @@ public final class Connection implements AutoCloseable {
   private final Set<String> serverNamedQueues = ConcurrentHashMap.newKeySet();
 
   private volatile Session session;
+  /** Index in {@code settings.uris} of the broker of the current (or last) session. */
+  private volatile int current;
   private volatile boolean closing;
   private volatile ShutdownSignalException closeReason;
 
@@ -91,7 +98,7 @@ public final class Connection implements AutoCloseable {
   static Connection open(Settings settings) {
     Connection c = new Connection(settings);
     try {
-      c.session = c.connect();
+      c.session = c.connect(0);
       return c;
     } catch (RuntimeException e) {
       c.dispatch.shutdownNow();
@@ -109,6 +116,11 @@ public final class Connection implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- public API
+
+  /** The broker this connection is (or was last) connected to. */
+  public URI uri() {
+    return settings.uris.get(current);
+  }
 
   /** Opens a new channel with the lowest free number. */
   public Channel createChannel() {
@@ -154,6 +166,15 @@ public final class Connection implements AutoCloseable {
     return blockedListeners.remove(listener);
   }
 
+  /**
+   * Told why, each time automatic recovery starts: the socket was lost (code 0) or the broker closed
+   * the connection (its code and reason, such as 320 from a node shutting down). Runs on the thread
+   * that noticed, before the first reconnection attempt.
+   */
+  public void addRecoveryStartedListener(ShutdownListener listener) {
+    recoveryStartedListeners.add(listener);
+  }
+
   /** Run on the recovery thread each time automatic recovery has restored the connection. */
   public void addRecoveryListener(Runnable listener) {
     recoveryListeners.add(listener);
@@ -173,7 +194,7 @@ public final class Connection implements AutoCloseable {
         s.closed.get(settings.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
       }
     } catch (Exception e) {
-      LOG.log(System.Logger.Level.DEBUG, "close of " + settings.uri + " did not complete cleanly", e);
+      LOG.log(System.Logger.Level.DEBUG, "close of " + uri() + " did not complete cleanly", e);
     } finally {
       s.ws.abort();
       finish(new ShutdownSignalException(true, 200, "bye", null));
@@ -313,7 +334,7 @@ public final class Connection implements AutoCloseable {
 
   /** A write failed: the socket is no use any more, so it is lost as if the network had dropped it. */
   private void writeFailed(Session s, Throwable failure) {
-    LOG.log(System.Logger.Level.DEBUG, "write to " + settings.uri + " failed", failure);
+    LOG.log(System.Logger.Level.DEBUG, "write to " + uri() + " failed", failure);
     s.ws.abort();
     disconnected(s, failure);
   }
@@ -329,7 +350,7 @@ public final class Connection implements AutoCloseable {
     JsonNode close = s.serverClose;
     return close != null
         ? new ShutdownSignalException(false, close.path("code").asInt(), close.path("reason").asText(), null)
-        : new WeirConnectionException("connection to " + settings.uri + " lost", s.failure);
+        : new WeirConnectionException("connection to " + uri() + " lost", s.failure);
   }
 
   /** One WebSocket message: a frame, or a batch of them handled in order as if each had come alone. */
@@ -340,7 +361,7 @@ public final class Connection implements AutoCloseable {
       message = JSON.readTree(utf8, 0, length);
     } catch (IOException | RuntimeException e) {
       // The message is not logged: it may hold message bodies.
-      LOG.log(System.Logger.Level.WARNING, "cannot parse a message of " + length + " bytes from " + settings.uri, e);
+      LOG.log(System.Logger.Level.WARNING, "cannot parse a message of " + length + " bytes from " + uri(), e);
       return;
     }
     if (message.isArray()) {
@@ -356,7 +377,7 @@ public final class Connection implements AutoCloseable {
     try {
       handle(s, frame);
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot handle frame from " + settings.uri + ": " + frame, e);
+      LOG.log(System.Logger.Level.WARNING, "cannot handle frame from " + uri() + ": " + frame, e);
     }
   }
 
@@ -390,7 +411,7 @@ public final class Connection implements AutoCloseable {
         } else if (f.has("channel") && channels.get(f.get("channel").asInt()) != null) {
           channels.get(f.get("channel").asInt()).handle(method, f);
         } else {
-          LOG.log(System.Logger.Level.DEBUG, "unexpected frame from " + settings.uri + ": " + f);
+          LOG.log(System.Logger.Level.DEBUG, "unexpected frame from " + uri() + ": " + f);
         }
       }
     }
@@ -398,11 +419,38 @@ public final class Connection implements AutoCloseable {
 
   // ---------------------------------------------------------------- sessions, heartbeats, recovery
 
-  private Session connect() {
+  /**
+   * Connects to the first broker that answers, trying each address once starting with
+   * {@code first}. A broker that refuses the vhost (404) ends the attempt: the others would too.
+   */
+  private Session connect(int first) {
+    WeirConnectionException last = null;
+    int n = settings.uris.size();
+    for (int i = 0; i < n; i++) {
+      int index = (first + i) % n;
+      try {
+        Session s = connectTo(settings.uris.get(index));
+        current = index;
+        return s;
+      } catch (WeirConnectionException e) {
+        last = e;
+        if (n > 1) {
+          LOG.log(System.Logger.Level.DEBUG, e.getMessage());
+        }
+      }
+    }
+    if (n > 1) {
+      throw new WeirConnectionException("cannot connect to any of " + settings.uris + "; last: " + last.getMessage(),
+          last);
+    }
+    throw last;
+  }
+
+  private Session connectTo(URI uri) {
     Session s = new Session();
     long timeoutMs = settings.connectTimeout.toMillis();
     try {
-      s.ws = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout).buildAsync(settings.uri, s)
+      s.ws = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout).buildAsync(uri, s)
           .get(timeoutMs, TimeUnit.MILLISECONDS);
       JsonNode start = s.start.get(timeoutMs, TimeUnit.MILLISECONDS);
       s.heartbeatMs = start.path("heartbeat_ms").asLong();
@@ -415,18 +463,18 @@ public final class Connection implements AutoCloseable {
       if (e.getCause() instanceof WebSocketHandshakeException h) {
         int status = h.getResponse().statusCode();
         throw new WeirClientException(status, status == 404 ? "not_found" : "http_" + status,
-            "uri: " + settings.uri + " refused the WebSocket upgrade with HTTP " + status);
+            "uri: " + uri + " refused the WebSocket upgrade with HTTP " + status);
       }
-      throw new WeirConnectionException("cannot connect to " + settings.uri + ": " + e.getCause(), e.getCause());
+      throw new WeirConnectionException("cannot connect to " + uri + ": " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
       if (s.ws != null) {
         s.ws.abort();
       }
-      throw new WeirConnectionException("cannot connect to " + settings.uri + ": timed out after "
+      throw new WeirConnectionException("cannot connect to " + uri + ": timed out after "
           + settings.connectTimeout, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new WeirConnectionException("interrupted while connecting to " + settings.uri, e);
+      throw new WeirConnectionException("interrupted while connecting to " + uri, e);
     }
     if (s.heartbeatMs > 0) {
       long tick = Math.max(1, s.heartbeatMs / 4);
@@ -435,7 +483,7 @@ public final class Connection implements AutoCloseable {
       } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
         s.writer.close(); // its thread would otherwise wait for frames forever
         s.ws.abort();
-        throw new WeirConnectionException("connection to " + settings.uri + " was closed while connecting", closedMeanwhile);
+        throw new WeirConnectionException("connection to " + uri + " was closed while connecting", closedMeanwhile);
       }
     }
     return s;
@@ -487,7 +535,14 @@ public final class Connection implements AutoCloseable {
       ch.connectionLost();
     }
     if (recovering.compareAndSet(false, true)) {
-      LOG.log(System.Logger.Level.INFO, "connection to " + settings.uri + " lost (" + signal.getMessage()
+      for (ShutdownListener listener : recoveryStartedListeners) {
+        try {
+          listener.shutdownCompleted(signal);
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "recovery-started listener failed", e);
+        }
+      }
+      LOG.log(System.Logger.Level.INFO, "connection to " + uri() + " lost (" + signal.getMessage()
           + "); recovering in " + settings.recoveryInterval);
       scheduleRecovery();
     }
@@ -506,7 +561,8 @@ public final class Connection implements AutoCloseable {
       return;
     }
     try {
-      Session s = connect();
+      // The broker that was lost is tried last: it is shutting down or gone.
+      Session s = connect(current + 1);
       session = s;
       for (Channel ch : channels.values()) {
         ch.reopen();
@@ -516,12 +572,12 @@ public final class Connection implements AutoCloseable {
         ch.recoverConsumers();
       }
       recovering.set(false);
-      LOG.log(System.Logger.Level.INFO, "connection to " + settings.uri + " recovered");
+      LOG.log(System.Logger.Level.INFO, "connection to " + uri() + " recovered");
       for (Runnable listener : recoveryListeners) {
         listener.run();
       }
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.INFO, "recovery of " + settings.uri + " failed, retrying in "
+      LOG.log(System.Logger.Level.INFO, "recovery of " + uri() + " failed, retrying in "
           + settings.recoveryInterval + ": " + e);
       Session s = session;
       if (s != null && !s.dead.get()) {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Opens WebSocket {@link Connection}s to a WeirMQ broker, configured like RabbitMQ's {@code ConnectionFactory}.
@@ -146,6 +147,10 @@ public final class ConnectionFactory {
 
   /** The address {@link #newConnection()} opens. */
   public URI uri() {
+    return uri(host, port);
+  }
+
+  private URI uri(String host, int port) {
     // Binary messages: the server's frames arrive as UTF-8 bytes, read by Jackson without decoding
     // them to characters first (cheaper at both ends than text messages).
     StringBuilder query = new StringBuilder("?vhost=").append(URLEncoder.encode(vhost, StandardCharsets.UTF_8))
@@ -163,7 +168,31 @@ public final class ConnectionFactory {
    * @throws WeirClientException 404 if the vhost does not exist
    */
   public Connection newConnection() {
-    return Connection.open(new Connection.Settings(uri(), connectionTimeout, channelRpcTimeout, automaticRecovery,
+    return open(List.of(uri()));
+  }
+
+  /**
+   * Opens a connection to the first of {@code addresses} that answers, trying them in order (with
+   * this factory's scheme, vhost and settings). Automatic recovery tries them in turn as well,
+   * starting with the one after the broker that was lost, so clients move to another node when one
+   * shuts down (it closes its connections with 320 CONNECTION_FORCED) or dies.
+   *
+   * @throws WeirConnectionException if none can be reached in time
+   */
+  public Connection newConnection(Address... addresses) {
+    return newConnection(List.of(addresses));
+  }
+
+  /** {@link #newConnection(Address...)} with a list. */
+  public Connection newConnection(List<Address> addresses) {
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("addresses: at least one is needed");
+    }
+    return open(addresses.stream().map(a -> uri(a.host(), a.port())).toList());
+  }
+
+  private Connection open(List<URI> uris) {
+    return Connection.open(new Connection.Settings(uris, connectionTimeout, channelRpcTimeout, automaticRecovery,
         networkRecoveryInterval, maxBatchFrames, maxQueuedFrames, maxQueuedBytes));
   }
 

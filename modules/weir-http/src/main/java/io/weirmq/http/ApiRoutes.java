@@ -12,14 +12,20 @@ import io.weirmq.node.Broker;
 public final class ApiRoutes extends ApiDirectives {
 
   private final ApiErrors errors;
+  private final WsConnections connections;
 
   public ApiRoutes(Broker broker, HttpSettings settings) {
-    this(broker, Json.of(broker.system()), settings);
+    this(broker, Json.of(broker.system()), settings, new WsConnections());
   }
 
-  private ApiRoutes(Broker broker, Json json, HttpSettings settings) {
+  ApiRoutes(Broker broker, HttpSettings settings, WsConnections connections) {
+    this(broker, Json.of(broker.system()), settings, connections);
+  }
+
+  private ApiRoutes(Broker broker, Json json, HttpSettings settings, WsConnections connections) {
     super(broker, json, settings);
     this.errors = new ApiErrors(json);
+    this.connections = connections;
   }
 
   public Route route() {
@@ -31,7 +37,7 @@ public final class ApiRoutes extends ApiDirectives {
         pathPrefix("overview", () -> new OverviewRoutes(broker, json, settings).route()),
         pathPrefix("definitions", () -> new DefinitionsRoutes(broker, json, settings).route())));
     Route ws = path("ws", () -> new WebSocketRoutes(broker, json, settings,
-        WebSocketSettings.from(broker.system().settings().config())).route());
+        WebSocketSettings.from(broker.system().settings().config()), connections).route());
     // Outside /api, as Prometheus and Kubernetes expect; when the API gets authentication, these
     // stay open (health) or are wrapped as configured (metrics).
     Route metrics = path("metrics", () -> new MetricsRoutes(broker, json, settings).route());

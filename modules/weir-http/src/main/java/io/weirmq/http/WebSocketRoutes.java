@@ -36,10 +36,13 @@ import java.util.concurrent.CompletionStage;
 final class WebSocketRoutes extends ApiDirectives {
 
   private final WebSocketSettings wsSettings;
+  private final WsConnections connections;
 
-  WebSocketRoutes(Broker broker, Json json, HttpSettings settings, WebSocketSettings wsSettings) {
+  WebSocketRoutes(Broker broker, Json json, HttpSettings settings, WebSocketSettings wsSettings,
+      WsConnections connections) {
     super(broker, json, settings);
     this.wsSettings = wsSettings;
+    this.connections = connections;
   }
 
   Route route() {
@@ -83,7 +86,7 @@ final class WebSocketRoutes extends ApiDirectives {
     return Flow.fromMaterializer((mat, attributes) -> {
       String id = "ws-" + UUID.randomUUID();
       ActorRef<WsConnection.Command> actor = broker.system().systemActorOf(
-          WsConnection.create(broker, json.mapper(), s, vhost, id), "weir-" + id, Props.empty());
+          WsConnection.create(broker, json.mapper(), s, vhost, id, connections), "weir-" + id, Props.empty());
 
       Sink<Message, NotUsed> in = Flow.<Message>create()
           .mapAsync(1, m -> strict(m, s, mat))

@@ -16,9 +16,6 @@ public final class WeirHttpServer {
 
   private static final Logger log = LoggerFactory.getLogger(WeirHttpServer.class);
 
-  /** How long in-flight requests may run on after the port is unbound at shutdown. */
-  private static final Duration DRAIN = Duration.ofSeconds(5);
-
   private WeirHttpServer() {}
 
   /** Binds with {@code weir.http} from the node's configuration. */
@@ -30,11 +27,12 @@ public final class WeirHttpServer {
     ActorSystem<?> system = broker.system();
     scala.concurrent.duration.FiniteDuration requestTimeout =
         scala.concurrent.duration.FiniteDuration.fromNanos(settings.requestTimeout().toNanos());
+    WsConnections connections = new WsConnections();
     return Http.get(system).newServerAt(settings.iface(), settings.port())
         .adaptSettings(s -> s.withTimeouts(s.getTimeouts().withRequestTimeout(requestTimeout)))
-        .bind(new ApiRoutes(broker, settings).route())
+        .bind(new ApiRoutes(broker, settings, connections).route())
         .thenApply(binding -> {
-          unbindOnShutdown(system, binding);
+          unbindOnShutdown(system, binding, connections);
           log.info("WeirMQ HTTP API listening on http://{}:{}/api", binding.localAddress().getHostString(),
               binding.localAddress().getPort());
           return binding;
@@ -42,10 +40,14 @@ public final class WeirHttpServer {
   }
 
   /**
-   * Stops taking connections in CoordinatedShutdown's service-unbind phase, then gives requests in
-   * flight until the service-requests-done phase (at most {@link #DRAIN}) before the node leaves.
+   * Stops taking connections in CoordinatedShutdown's service-unbind phase and closes every
+   * WebSocket connection with 320 CONNECTION_FORCED, so that clients reconnect to another node while
+   * this one still serves its queues; then gives REST requests in flight until the
+   * service-requests-done phase ({@code weir.http.shutdown.drain}) before the node leaves the cluster.
+   * Each phase's own timeout is {@code akka.coordinated-shutdown.phases.<phase>.timeout}.
    */
-  private static void unbindOnShutdown(ActorSystem<?> system, ServerBinding binding) {
+  private static void unbindOnShutdown(ActorSystem<?> system, ServerBinding binding, WsConnections connections) {
+    Duration drain = system.settings().config().getDuration("weir.http.shutdown.drain");
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "weir-http-unbind", () ->
         binding.unbind().thenApply(done -> {
@@ -53,7 +55,18 @@ public final class WeirHttpServer {
               binding.localAddress().getPort());
           return Done.getInstance();
         }));
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "weir-ws-close", () -> {
+      long started = System.nanoTime();
+      int open = connections.size();
+      String reason = "node shutting down (" + CoordinatedShutdown.get(system).getShutdownReason()
+          .map(Object::toString).orElse("unknown reason") + "): reconnect to another node";
+      return connections.closeAll(reason).thenApply(closed -> {
+        log.info("Closed {} WebSocket connections with 320 CONNECTION_FORCED in {} ms", open,
+            Duration.ofNanos(System.nanoTime() - started).toMillis());
+        return Done.getInstance();
+      });
+    });
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "weir-http-drain", () ->
-        binding.terminate(DRAIN).thenApply(terminated -> Done.getInstance()));
+        binding.terminate(drain).thenApply(terminated -> Done.getInstance()));
   }
 }

@@ -74,6 +74,9 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   enum StopNow implements Command { INSTANCE }
 
+  /** The node is shutting down: close with 320 and {@code reason}, so the client reconnects to another node. */
+  record ServerShutdown(String reason) implements Command {}
+
   record Delivered(WsChannel channel, List<Envelope> envelopes) implements Command {}
 
   /** A resource alarm went on or off (from {@link io.weirmq.node.ResourceAlarms}, on any thread). */
@@ -147,6 +150,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private final String connectionId;
   private final Map<Integer, WsChannel> channels = new HashMap<>();
   private final WsRenderer renderer;
+  private final WsConnections registry;
 
   /** A publish read from the socket, valid, waiting to go to the broker with the others of its batch. */
   private record PendingPublish(WsChannel channel, long seq, JsonNode id, Message message, boolean mandatory) {}
@@ -177,13 +181,22 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   static Behavior<Command> create(Broker broker, ObjectMapper mapper, WebSocketSettings settings, String vhost,
       String connectionId) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new WsConnection(ctx, timers, broker, mapper, settings, vhost, connectionId)));
+    return create(broker, mapper, settings, vhost, connectionId, new WsConnections());
+  }
+
+  static Behavior<Command> create(Broker broker, ObjectMapper mapper, WebSocketSettings settings, String vhost,
+      String connectionId, WsConnections registry) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      WsConnection c = new WsConnection(ctx, timers, broker, mapper, settings, vhost, connectionId, registry);
+      registry.opened(ctx.getSelf());
+      return c;
+    }));
   }
 
   private WsConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Broker broker,
-      ObjectMapper mapper, WebSocketSettings settings, String vhost, String connectionId) {
+      ObjectMapper mapper, WebSocketSettings settings, String vhost, String connectionId, WsConnections registry) {
     super(context);
+    this.registry = registry;
     this.broker = broker;
     this.mapper = mapper;
     this.settings = settings;
@@ -256,7 +269,14 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
           return this;
         })
         .onMessage(StopNow.class, m -> Behaviors.stopped())
+        .onMessage(ServerShutdown.class, m -> {
+          // Unacked deliveries go back to their queues (cleanUp closes the channels); publishes whose
+          // confirm has not gone out yet are nacked by the client when the socket ends.
+          closeConnection(CONNECTION_FORCED, m.reason());
+          return this;
+        })
         .onSignal(akka.actor.typed.PostStop.class, s -> {
+          registry.closed(getContext().getSelf());
           cleanUp();
           return this;
         })

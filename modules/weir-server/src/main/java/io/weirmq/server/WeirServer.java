@@ -32,6 +32,13 @@ public final class WeirServer {
   public static void main(String[] args) throws Exception {
     Config config = NodeConfig.load();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
+    try {
+      ShutdownPhases.install(system);
+    } catch (IllegalArgumentException e) {
+      log.error("WeirMQ node failed to start: {}", e.getMessage());
+      system.terminate();
+      System.exit(1);
+    }
     // Logged from the last shutdown phase, not from whenTerminated: on SIGTERM the JVM may halt
     // before a callback on termination runs, and the line operators look for would be lost.
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "weir-log-stopped",

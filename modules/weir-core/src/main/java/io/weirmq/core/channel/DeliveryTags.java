@@ -18,7 +18,8 @@ import java.util.TreeMap;
  */
 public final class DeliveryTags<Q> {
 
-  private record Outstanding<Q>(Q queue, long messageId) {}
+  /** {@code stale}: the queue lost this delivery (it restarted and delivers the message again). */
+  private record Outstanding<Q>(Q queue, long messageId, boolean stale) {}
 
   private long nextTag = 1;
   private final TreeMap<Long, Outstanding<Q>> outstanding = new TreeMap<>();
@@ -26,12 +27,34 @@ public final class DeliveryTags<Q> {
   /** Gives a delivery its tag. */
   public long assign(Q queue, long messageId) {
     long tag = nextTag++;
-    outstanding.put(tag, new Outstanding<>(queue, messageId));
+    outstanding.put(tag, new Outstanding<>(queue, messageId, false));
     return tag;
   }
 
   public int outstandingCount() {
     return outstanding.size();
+  }
+
+  /** The highest tag given so far (0 before the first). */
+  public long lastTag() {
+    return nextTag - 1;
+  }
+
+  /**
+   * The queue forgot its deliveries up to {@code upToTag}: it moved to another node or restarted, and
+   * hands those messages out again, flagged redelivered. Their tags stay valid for the client, but
+   * settling them settles nothing (the queue would not know the ids, or would give them to someone else).
+   */
+  public int forget(Q queue, long upToTag) {
+    int n = 0;
+    for (var e : outstanding.headMap(upToTag, true).entrySet()) {
+      Outstanding<Q> o = e.getValue();
+      if (!o.stale() && o.queue().equals(queue)) {
+        e.setValue(new Outstanding<>(queue, o.messageId(), true));
+        n++;
+      }
+    }
+    return n;
   }
 
   /**
@@ -50,7 +73,7 @@ public final class DeliveryTags<Q> {
     if (o == null) {
       throw unknown(deliveryTag);
     }
-    return Map.of(o.queue(), MessageIds.of(o.messageId()));
+    return o.stale() ? Map.of() : Map.of(o.queue(), MessageIds.of(o.messageId()));
   }
 
   /** Removes every outstanding tag: the channel closes and its deliveries go back. */
@@ -62,8 +85,11 @@ public final class DeliveryTags<Q> {
     Map<Q, List<Long>> byQueue = new LinkedHashMap<>();
     while (it.hasNext()) {
       Outstanding<Q> o = it.next();
-      byQueue.computeIfAbsent(o.queue(), q -> new ArrayList<>()).add(o.messageId());
       it.remove();
+      if (o.stale()) {
+        continue;
+      }
+      byQueue.computeIfAbsent(o.queue(), q -> new ArrayList<>()).add(o.messageId());
     }
     Map<Q, MessageIds> out = new LinkedHashMap<>();
     byQueue.forEach((q, ids) -> out.put(q, MessageIds.of(ids)));

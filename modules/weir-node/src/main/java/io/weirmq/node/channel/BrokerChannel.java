@@ -190,6 +190,17 @@ public final class BrokerChannel implements AutoCloseable {
 
   record FromQueue(ChannelMessage message) implements Command {}
 
+  /**
+   * Subscribes a consumer again to its queue, which stopped (its node left and handed it over, or it
+   * restarted) or may have died with a node ({@code probe}: the queue may just as well be alive).
+   */
+  record Resubscribe(String consumerTag, QueueRef queue, boolean probe) implements Command {}
+
+  record Resubscribed(Resubscribe request, long forgetUpTo, Throwable failure) implements Command {}
+
+  /** A cluster member was removed (it left, or was downed after a crash). */
+  record MemberGone(akka.cluster.ClusterEvent.MemberRemoved removed) implements Command {}
+
   record SetQos(int prefetch, CompletableFuture<Done> result) implements Command {}
 
   record Consume(QueueRef queue, String consumerTag, boolean autoAck, boolean exclusive, BatchDeliverCallback deliver,
@@ -207,7 +218,8 @@ public final class BrokerChannel implements AutoCloseable {
 
   private static final class ChannelActor extends AbstractBehavior<Command> {
 
-    private record ConsumerEntry(QueueRef queue, boolean autoAck, BatchDeliverCallback deliver, CancelCallback cancel) {}
+    private record ConsumerEntry(QueueRef queue, boolean autoAck, boolean exclusive, int prefetch,
+        BatchDeliverCallback deliver, CancelCallback cancel) {}
 
     static Behavior<Command> create(Broker broker) {
       return Behaviors.setup(ctx -> new ChannelActor(ctx, broker));
@@ -220,11 +232,19 @@ public final class BrokerChannel implements AutoCloseable {
     private final Set<QueueRef> touched = new HashSet<>();
     private int prefetch;
     private int nextConsumer = 1;
+    private final java.time.Duration resubscribeInterval;
 
     private ChannelActor(ActorContext<Command> context, Broker broker) {
       super(context);
       this.broker = broker;
       this.self = context.messageAdapter(ChannelMessage.class, FromQueue::new);
+      this.resubscribeInterval = context.getSystem().settings().config()
+          .getDuration("weir.channel.resubscribe-interval");
+      // A queue whose node crashes tells its consumers nothing: the channel finds out from the
+      // cluster, and asks each of its queues whether it still knows the consumer.
+      akka.cluster.typed.Cluster.get(context.getSystem()).subscriptions().tell(akka.cluster.typed.Subscribe.create(
+          context.messageAdapter(akka.cluster.ClusterEvent.MemberRemoved.class, MemberGone::new),
+          akka.cluster.ClusterEvent.MemberRemoved.class));
       broker.metrics().channelOpened(); // undone in stopped(), whichever behaviour the actor stops in
     }
 
@@ -245,6 +265,12 @@ public final class BrokerChannel implements AutoCloseable {
             return this;
           })
           .onMessage(Consume.class, this::onConsume)
+          .onMessage(Resubscribe.class, this::onResubscribe)
+          .onMessage(Resubscribed.class, this::onResubscribed)
+          .onMessage(MemberGone.class, m -> {
+            consumers.forEach((tag, c) -> getContext().getSelf().tell(new Resubscribe(tag, c.queue(), true)));
+            return this;
+          })
           .onMessage(Cancel.class, this::onCancel)
           .onMessage(Get.class, this::onGet)
           .onMessage(FromGet.class, this::onGetAnswered)
@@ -275,10 +301,83 @@ public final class BrokerChannel implements AutoCloseable {
           }
         });
       } else if (message instanceof ChannelMessage.ConsumerCancelled c) {
-        ConsumerEntry consumer = consumers.remove(c.consumerId());
-        if (consumer != null && consumer.cancel() != null) {
-          consumer.cancel().handle(c.consumerId());
+        ConsumerEntry consumer = consumers.get(c.consumerId());
+        if (consumer != null && consumer.queue().equals(c.queue()) && stillDeclared(c.queue())) {
+          // The queue stopped but exists: its node is leaving (its shards hand over) or it restarted.
+          // Its deliveries to us come again from its new start, flagged redelivered; the consumer
+          // follows it there instead of being cancelled.
+          int forgotten = tags.forget(c.queue(), tags.lastTag());
+          getContext().getLog().info("Consumer {} on {}: queue stopped ({}); {} unacked deliveries will come again, "
+              + "re-subscribing", c.consumerId(), c.queue().id(), c.reason(), forgotten);
+          getContext().scheduleOnce(resubscribeInterval, getContext().getSelf(),
+              new Resubscribe(c.consumerId(), c.queue(), false));
+        } else if (consumer != null) {
+          cancelled(c.consumerId());
         }
+      }
+      return this;
+    }
+
+    private void cancelled(String consumerTag) {
+      ConsumerEntry consumer = consumers.remove(consumerTag);
+      if (consumer != null && consumer.cancel() != null) {
+        consumer.cancel().handle(consumerTag);
+      }
+    }
+
+    /** Whether this node's routing copy still has this incarnation of the queue. */
+    private boolean stillDeclared(QueueRef queue) {
+      var topology = broker.topology();
+      return topology.queue(queue.id()).isPresent() && broker.refOf(topology, queue.id()).equals(queue);
+    }
+
+    private Behavior<Command> onResubscribe(Resubscribe m) {
+      ConsumerEntry consumer = consumers.get(m.consumerTag());
+      if (consumer == null || !consumer.queue().equals(m.queue())) {
+        return this; // cancelled meanwhile
+      }
+      if (!stillDeclared(m.queue())) {
+        cancelled(m.consumerTag());
+        return this;
+      }
+      // Deliveries tagged up to here came from the queue before it restarted, if the subscription
+      // turns out to be new to it; the restarted queue delivers only after this subscribe.
+      long forgetUpTo = tags.lastTag();
+      ActorRef<Command> me = getContext().getSelf();
+      broker.<Done>askQueue(m.queue(), r -> new QueueEntity.Subscribe(m.consumerTag(), self, consumer.prefetch(),
+              consumer.autoAck(), consumer.exclusive(), r))
+          .whenComplete((done, failure) -> me.tell(new Resubscribed(m, forgetUpTo, failure)));
+      return this;
+    }
+
+    private Behavior<Command> onResubscribed(Resubscribed m) {
+      Resubscribe r = m.request();
+      ConsumerEntry consumer = consumers.get(r.consumerTag());
+      if (consumer == null || !consumer.queue().equals(r.queue())) {
+        return this;
+      }
+      Throwable failure = m.failure() instanceof java.util.concurrent.CompletionException e && e.getCause() != null
+          ? e.getCause() : m.failure();
+      if (failure == null) {
+        if (r.probe()) {
+          // New to the queue: it started afresh on another node, and what it had delivered to us
+          // comes again.
+          int forgotten = tags.forget(r.queue(), m.forgetUpTo());
+          getContext().getLog().info("Consumer {} on {}: the queue restarted after a node was removed; "
+              + "re-subscribed, {} unacked deliveries will come again", r.consumerTag(), r.queue().id(), forgotten);
+        } else {
+          getContext().getLog().info("Consumer {} on {}: re-subscribed", r.consumerTag(), r.queue().id());
+        }
+      } else if (failure instanceof BrokerException b && b.kind() == BrokerException.Kind.PRECONDITION_FAILED) {
+        // The queue already has this consumer: it did not move.
+      } else if (failure instanceof BrokerException b && b.kind() == BrokerException.Kind.RESOURCE_LOCKED) {
+        if (!r.probe()) {
+          cancelled(r.consumerTag()); // another consumer took the queue exclusively meanwhile
+        }
+      } else {
+        getContext().getLog().debug("Consumer {} on {}: re-subscribe failed ({}), retrying", r.consumerTag(),
+            r.queue().id(), failure.toString());
+        getContext().scheduleOnce(resubscribeInterval, getContext().getSelf(), r);
       }
       return this;
     }
@@ -290,7 +389,7 @@ public final class BrokerChannel implements AutoCloseable {
         m.result().completeExceptionally(BrokerException.precondition("consumer_tag", "consumer tag '" + tag + "' is already in use on this channel"));
         return this;
       }
-      consumers.put(tag, new ConsumerEntry(m.queue(), m.autoAck(), m.deliver(), m.cancel()));
+      consumers.put(tag, new ConsumerEntry(m.queue(), m.autoAck(), m.exclusive(), prefetch, m.deliver(), m.cancel()));
       touched.add(m.queue());
       broker.<Done>askQueue(m.queue(), r -> new QueueEntity.Subscribe(tag, self, prefetch, m.autoAck(), m.exclusive(), r))
           .whenComplete((done, failure) -> {
@@ -344,7 +443,7 @@ public final class BrokerChannel implements AutoCloseable {
       List<CompletableFuture<Done>> settled = new ArrayList<>();
       byOutcome.forEach((outcome, byQueue) -> byQueue.forEach((queue, idLists) -> {
         MessageIds ids = MessageIds.of(idLists.stream().flatMapToLong(java.util.Arrays::stream).toArray());
-        settled.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, ids, outcome, r)).toCompletableFuture());
+        settled.add(settle(queue, ids, outcome));
       }));
       if (refused != null) {
         m.result().completeExceptionally(refused); // the valid ones are on their way all the same
@@ -353,6 +452,35 @@ public final class BrokerChannel implements AutoCloseable {
             m.result());
       }
       return this;
+    }
+
+    /**
+     * Settles tags the channel gave. A queue that refuses some of them (PRECONDITION_FAILED: not
+     * awaiting an ack from this channel) lost its deliveries to us since: it moved to another node or
+     * restarted while the acks were on their way, and delivers those messages again. The others of
+     * the batch are settled one by one, and the client's valid tags are not held against it.
+     */
+    private CompletableFuture<Done> settle(QueueRef queue, MessageIds ids, QueueEntity.Outcome outcome) {
+      org.slf4j.Logger log = getContext().getLog(); // the callback below runs off the actor
+      return broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, ids, outcome, r)).toCompletableFuture()
+          .exceptionallyCompose(failure -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                ? c.getCause() : failure;
+            if (!(cause instanceof BrokerException b && b.kind() == BrokerException.Kind.PRECONDITION_FAILED)) {
+              return CompletableFuture.failedFuture(cause);
+            }
+            log.debug("{}: {} settlements refused by the queue, which restarted ({}); settling them one by one",
+                queue.id(), ids.count(), cause.getMessage());
+            if (ids.count() == 1) {
+              return CompletableFuture.completedFuture(Done.getInstance());
+            }
+            List<CompletableFuture<Done>> each = new ArrayList<>();
+            for (long id : ids.values()) {
+              each.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, MessageIds.of(id), outcome, r))
+                  .toCompletableFuture().exceptionally(f -> Done.getInstance()));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+          });
     }
 
     private Behavior<Command> onClose(CloseChannel m) {
