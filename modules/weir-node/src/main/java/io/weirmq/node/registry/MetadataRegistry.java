@@ -25,7 +25,11 @@ import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.core.routing.Topology;
 import io.weirmq.core.routing.TopologyEvent;
 import io.weirmq.core.routing.TopologySnapshot;
+import io.weirmq.core.security.PasswordHash;
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
 import io.weirmq.node.NodeSettings;
+import io.weirmq.node.security.SecuritySettings;
 import io.weirmq.node.serialization.CborSerializable;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -218,6 +222,9 @@ public final class MetadataRegistry
     if (!scratch.hasVhost(DEFAULT_VHOST)) {
       apply(scratch, events, scratch.addVhost(DEFAULT_VHOST));
     }
+    if (scratch.users().isEmpty()) {
+      addDefaultUser(scratch, events);
+    }
     if (started.clusterIsNew()) {
       dropTransient(scratch, events);
     } else {
@@ -235,6 +242,20 @@ public final class MetadataRegistry
         })
         .thenNoReply()
         .thenUnstashAll();
+  }
+
+  /**
+   * RabbitMQ's default user: created when there is no user at all, with full permissions on the
+   * default vhost. Hashing is slow, but this runs once in a cluster's life, before any command.
+   */
+  private void addDefaultUser(Topology scratch, List<TopologyEvent> events) {
+    SecuritySettings security = SecuritySettings.from(context.getSystem().settings().config());
+    User user = new User(security.defaultUser(), PasswordHash.create(security.defaultPassword(),
+        security.passwordHashIterations()), security.defaultUserTags());
+    apply(scratch, events, scratch.putUser(user));
+    apply(scratch, events, scratch.setPermission(new Permission(user.name(), DEFAULT_VHOST, ".*", ".*", ".*")));
+    context.getLog().info("Registry created the default user '{}' (tags {}){}", user.name(), user.tags(),
+        security.loopbackUsers().contains(user.name()) ? ", who may log in only from loopback addresses" : "");
   }
 
   private static void dropTransient(Topology scratch, List<TopologyEvent> events) {
