@@ -34,8 +34,8 @@ final class MessageRoutes extends ApiDirectives {
   /** The most messages one get request may take, so one request cannot hold a whole queue in memory. */
   static final int MAX_GET_COUNT = 10_000;
 
-  MessageRoutes(Broker broker, Json json, HttpSettings settings) {
-    super(broker, json, settings);
+  MessageRoutes(Broker broker, Json json, HttpSettings settings, Caller caller) {
+    super(broker, json, settings, caller);
   }
 
   // ------------------------------------------------------------------ publish

@@ -37,8 +37,8 @@ final class WebSocketRoutes extends ApiDirectives {
 
   private final WebSocketSettings wsSettings;
 
-  WebSocketRoutes(Broker broker, Json json, HttpSettings settings, WebSocketSettings wsSettings) {
-    super(broker, json, settings);
+  WebSocketRoutes(Broker broker, Json json, HttpSettings settings, WebSocketSettings wsSettings, Caller caller) {
+    super(broker, json, settings, caller);
     this.wsSettings = wsSettings;
   }
 
@@ -46,6 +46,8 @@ final class WebSocketRoutes extends ApiDirectives {
     return get(() -> parameterOptional("vhost", vhostParam -> parameterOptional("heartbeat", heartbeatParam ->
         parameterOptional("messages", messagesParam -> {
           String vhost = existingVhost(vhostParam.orElse("/"));
+          // As AMQP's connection.open: the user needs some permissions on the vhost (403 otherwise).
+          caller.access(topology(), vhost);
           WebSocketSettings connectionSettings = wsSettings.withHeartbeatAtMost(heartbeat(heartbeatParam));
           return handleWebSocketMessages(connection(vhost, connectionSettings, binary(messagesParam)));
         }))));
@@ -83,7 +85,7 @@ final class WebSocketRoutes extends ApiDirectives {
     return Flow.fromMaterializer((mat, attributes) -> {
       String id = "ws-" + UUID.randomUUID();
       ActorRef<WsConnection.Command> actor = broker.system().systemActorOf(
-          WsConnection.create(broker, json.mapper(), s, vhost, id), "weir-" + id, Props.empty());
+          WsConnection.create(broker, json.mapper(), s, vhost, caller.name(), id), "weir-" + id, Props.empty());
 
       Sink<Message, NotUsed> in = Flow.<Message>create()
           .mapAsync(1, m -> strict(m, s, mat))

@@ -240,7 +240,8 @@ class WsProtocolTest {
     // The query is checked before the upgrade, so a plain GET (the JDK will not send upgrade
     // headers by hand) shows the refusal a WebSocket client would get.
     HttpResponse<String> r = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(api.base + "/ws?messages=cbor")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.newBuilder(URI.create(api.base + "/ws?messages=cbor")).header("Authorization", HttpTestServer.GUEST)
+            .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body()).contains("messages").contains("text or binary");
   }

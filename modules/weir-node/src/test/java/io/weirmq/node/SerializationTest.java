@@ -195,7 +195,11 @@ class SerializationTest {
         new TopologyEvent.QueueDeclared(queue),
         new TopologyEvent.QueueDeleted(QUEUE),
         new TopologyEvent.BindingAdded(binding),
-        new TopologyEvent.BindingRemoved(Binding.toExchange("/", "orders", "audit", "#")));
+        new TopologyEvent.BindingRemoved(Binding.toExchange("/", "orders", "audit", "#")),
+        new TopologyEvent.UserPut(USER),
+        new TopologyEvent.UserDeleted("ops"),
+        new TopologyEvent.PermissionSet(new Permission("ops", "/", "^x$", ".*", "")),
+        new TopologyEvent.PermissionCleared("ops", "/"));
 
     events.forEach(SerializationTest::assertRoundTrips);
     assertCoversEverySubtype(TopologyEvent.class, events);
@@ -301,7 +305,11 @@ class SerializationTest {
         new TopologyChange.DeclareQueue(QueueDefinition.of("/", "q")),
         new TopologyChange.DeleteQueue(new QueueId("/", "q")),
         new TopologyChange.Bind(Binding.toQueue("/", "orders", "q", "k")),
-        new TopologyChange.Unbind(Binding.toQueue("/", "orders", "q", "k")));
+        new TopologyChange.Unbind(Binding.toQueue("/", "orders", "q", "k")),
+        new TopologyChange.PutUser(USER),
+        new TopologyChange.DeleteUser("ops"),
+        new TopologyChange.SetPermission(new Permission("ops", "/", ".*", ".*", ".*")),
+        new TopologyChange.ClearPermission("ops", "/"));
 
     for (TopologyChange change : changes) {
       assertRoundTrips(new MetadataRegistry.Change(change, replyTo));
