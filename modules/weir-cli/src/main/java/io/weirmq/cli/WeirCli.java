@@ -36,7 +36,7 @@ public final class WeirCli implements Runnable {
       description = "The user to log in as (env WEIR_USER; default: the URL's user, else guest).")
   String user;
 
-  @Option(names = {"-p", "--password"}, scope = ScopeType.INHERIT, paramLabel = "PASSWORD",
+  @Option(names = "--password", scope = ScopeType.INHERIT, paramLabel = "PASSWORD",
       defaultValue = "${env:WEIR_PASSWORD}",
       description = "The password (env WEIR_PASSWORD, which keeps it out of the process list; default: the URL's "
           + "password, else guest).")

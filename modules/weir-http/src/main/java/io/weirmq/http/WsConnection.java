@@ -147,12 +147,14 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private final String vhost;
   /** The authenticated user; every operation checks its permissions on {@link #vhost}. */
   private final String user;
+  /** RabbitMQ's impersonator tag: may publish messages whose user_id names someone else. */
+  private final boolean impersonator;
   /**
-   * The last exchange a publish was allowed to and the permissions that allowed it: a connection
-   * publishing to one exchange checks its write permission once, not per message, until the
-   * permissions change (a change makes a new {@link Access}).
+   * The last exchange a publish was allowed to, and the node's topology copy (users and
+   * permissions included) that allowed it: a connection publishing to one exchange checks its
+   * write permission once, not per message, until the copy changes.
    */
-  private Access writeAccess;
+  private io.weirmq.core.routing.Topology writeCheckedIn;
   private String writableExchange;
   private final String connectionId;
   private final Map<Integer, WsChannel> channels = new HashMap<>();
@@ -195,6 +197,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       ObjectMapper mapper, WebSocketSettings settings, String vhost, String user, String connectionId) {
     super(context);
     this.user = user;
+    this.impersonator = broker.topology().users().user(user).map(u -> u.hasTag("impersonator")).orElse(false);
     this.broker = broker;
     this.mapper = mapper;
     this.settings = settings;
@@ -616,7 +619,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
    * to the next operation of every open connection.
    */
   private void permit(Access.Kind kind, Access.Resource resource, String name) {
-    Access a = broker.topology().users().access(user, vhost);
+    permit(broker.topology(), kind, resource, name);
+  }
+
+  private void permit(io.weirmq.core.routing.Topology topology, Access.Kind kind, Access.Resource resource,
+      String name) {
+    Access a = topology.users().access(user, vhost);
     if (a == null) {
       throw Access.vhostRefused(vhost, user);
     }
@@ -630,12 +638,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   /** Publishing needs write on the exchange; checked once per exchange while the permissions stay. */
   private void permitWrite(String exchange) {
-    Access a = broker.topology().users().access(user, vhost);
-    if (a != null && a == writeAccess && exchange.equals(writableExchange)) {
+    io.weirmq.core.routing.Topology topology = broker.topology();
+    if (topology == writeCheckedIn && exchange.equals(writableExchange)) {
       return;
     }
-    permit(Access.Kind.WRITE, Access.Resource.EXCHANGE, exchange);
-    writeAccess = a;
+    permit(topology, Access.Kind.WRITE, Access.Resource.EXCHANGE, exchange);
+    writeCheckedIn = topology;
     writableExchange = exchange;
   }
 
@@ -709,6 +717,11 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     try {
       message = MessageRoutes.message(Names.exchange("exchange", exchange), body, "");
       permitWrite(exchange);
+      String userId = message.properties().userId();
+      if (userId != null && !userId.equals(user) && !impersonator) {
+        throw BrokerException.precondition("properties.user_id", "user_id property set to '" + userId
+            + "' but authenticated user was '" + user + "'");
+      }
     } catch (BrokerException e) {
       refusedPublish(ch, seq, f.id(), e);
       return;

@@ -42,7 +42,8 @@ public final class Authenticator {
   private final SecuritySettings settings;
   private final Executor blocking;
   private final LoginThrottle throttle;
-  private final PasswordHash unknownUser;
+  /** Checked for names that do not exist, so they cost what a wrong password costs; made on first use. */
+  private volatile PasswordHash unknownUser;
   private final SecretKeySpec macKey;
   private final Map<String, Verified> verified;
 
@@ -58,10 +59,6 @@ public final class Authenticator {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     this.macKey = new SecretKeySpec(key, "HmacSHA256");
-    byte[] noPassword = new byte[18];
-    new SecureRandom().nextBytes(noPassword);
-    this.unknownUser = PasswordHash.create(java.util.Base64.getEncoder().encodeToString(noPassword),
-        settings.passwordHashIterations());
     int cacheSize = settings.verifiedLoginCacheSize();
     this.verified = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
@@ -91,7 +88,7 @@ public final class Authenticator {
     }
     return CompletableFuture.supplyAsync(() -> {
       if (user.isEmpty()) {
-        unknownUser.matches(password);
+        unknownUser().matches(password);
         return false;
       }
       return user.get().password().matches(password);
@@ -103,6 +100,17 @@ public final class Authenticator {
       throttle.succeeded(address, name);
       return CompletableFuture.completedFuture(user);
     });
+  }
+
+  private PasswordHash unknownUser() {
+    PasswordHash h = unknownUser;
+    if (h == null) {
+      byte[] noPassword = new byte[18];
+      new SecureRandom().nextBytes(noPassword);
+      h = PasswordHash.create(java.util.Base64.getEncoder().encodeToString(noPassword), settings.passwordHashIterations());
+      unknownUser = h;
+    }
+    return h;
   }
 
   private CompletionStage<Optional<User>> refuse(String name, String address, String reason) {
