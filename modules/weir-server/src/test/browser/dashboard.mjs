@@ -33,8 +33,14 @@ try {
   page.on('dialog', d => d.accept()); // the purge and delete confirmations
   const shot = name => page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
 
-  step = 'log in';
+  step = 'a wrong password is refused on the dashboard\'s own form';
   await page.goto(base + '/');
+  await page.fill('input[name=username]', 'guest');
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => /Login refused/.test(document.querySelector('.login p')?.textContent || ''));
+
+  step = 'log in';
   await page.fill('input[name=username]', 'guest');
   await page.fill('input[name=password]', 'guest');
   await page.click('button[type=submit]');

@@ -25,7 +25,14 @@ abstract class AdminCommand implements Callable<Integer> {
     WeirCli root = root();
     WeirAdmin admin;
     try {
-      admin = WeirAdmin.builder().uri(root.url).build();
+      WeirAdmin.Builder builder = WeirAdmin.builder().uri(root.url);
+      if (root.user != null) {
+        builder.username(root.user);
+      }
+      if (root.password != null) {
+        builder.password(root.password);
+      }
+      admin = builder.build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--url: " + e.getMessage());
     }

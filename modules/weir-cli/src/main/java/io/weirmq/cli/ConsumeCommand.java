@@ -45,7 +45,7 @@ final class ConsumeCommand extends AdminCommand {
     if (count < 0 || prefetch < 0) {
       throw usage("--count and --prefetch must be >= 0");
     }
-    ConnectionFactory factory = new ConnectionFactory().setUri(admin.uri().toString()).setVirtualHost(vhost());
+    ConnectionFactory factory = admin.newConnectionFactory().setVirtualHost(vhost());
     ObjectMapper mapper = new ObjectMapper();
     CountDownLatch done = new CountDownLatch(1);
     CountDownLatch cleanedUp = new CountDownLatch(1);

@@ -32,6 +32,17 @@ public final class WeirCli implements Runnable {
       description = "The virtual host (default: ${DEFAULT-VALUE}).")
   String vhost;
 
+  @Option(names = {"-u", "--user"}, scope = ScopeType.INHERIT, paramLabel = "USER",
+      defaultValue = "${env:WEIR_USER}",
+      description = "The user to log in as (env WEIR_USER; default: the URL's user, else guest).")
+  String user;
+
+  @Option(names = "--password", scope = ScopeType.INHERIT, paramLabel = "PASSWORD",
+      defaultValue = "${env:WEIR_PASSWORD}",
+      description = "The password (env WEIR_PASSWORD, which keeps it out of the process list; default: the URL's "
+          + "password, else guest).")
+  String password;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   final InputStream stdin;

@@ -58,6 +58,30 @@ class WeirCliTest {
   }
 
   @Test
+  void logsInAsTheUserGivenByOptionOrUrl() {
+    io.weirmq.client.WeirAdmin guest = io.weirmq.client.WeirAdmin.builder().uri(server.uri()).build();
+    guest.userPut("cli-user", "cli-pw", java.util.List.of("management"));
+    guest.permissionsSet("/", "cli-user", "^cli-own", "^cli-own", "^cli-own");
+
+    Run mine = weir("--user", "cli-user", "--password", "cli-pw", "declare", "queue", "cli-own-q");
+    assertThat(mine.exit()).as(mine.toString()).isZero();
+    Run notMine = weir("--user", "cli-user", "--password", "cli-pw", "declare", "queue", "cli-other-q");
+    assertThat(notMine.exit()).isEqualTo(WeirCli.REFUSED);
+    assertThat(notMine.err()).contains("access_refused (403)")
+        .contains("configure access to queue 'cli-other-q' in vhost '/' refused for user 'cli-user'");
+    Run wrong = weir("--user", "cli-user", "--password", "nope", "list", "queues");
+    assertThat(wrong.exit()).isEqualTo(WeirCli.REFUSED);
+    assertThat(wrong.err()).contains("(401)").doesNotContain("nope");
+
+    StringWriter out = new StringWriter();
+    CommandLine cli = new CommandLine(new WeirCli());
+    cli.setOut(new PrintWriter(out, true));
+    int exit = cli.execute("--url", server.uri().replace("http://", "http://cli-user:cli-pw@"), "list", "queues");
+    assertThat(exit).isZero();
+    assertThat(out.toString()).contains("cli-own-q");
+  }
+
+  @Test
   void declarePublishFromStdinAndCountThenGetAndListThem() throws Exception {
     String queue = WeirTestServer.name("cli-q");
     Run declared = weir("declare", "queue", queue, "--arg", "x-max-length=1000", "--arg", "x-overflow=reject-publish");
@@ -187,7 +211,7 @@ class WeirCliTest {
     Run rabbit = weirWithInput(new ByteArrayInputStream(
         "{\"users\":[{\"name\":\"guest\"}],\"queues\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
         "import", "-");
-    assertThat(rabbit.out()).contains("not imported: 1 users (users arrive with authentication)");
+    assertThat(rabbit.out()).contains("not imported: 1 users (RabbitMQ's password hashes cannot be checked here");
     assertThat(weir("import", dir.resolve("absent.json").toString()).exit()).isEqualTo(2);
     Path bad = Files.writeString(dir.resolve("bad.json"), "{\"queues\":[{\"name\":7}]}");
     Run refused = weir("--vhost", other, "import", "--vhost-only", bad.toString());

@@ -50,9 +50,20 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Connection implements AutoCloseable {
 
-  /** {@code uris}: the brokers to try, in turn, when connecting and on each recovery. */
-  record Settings(List<URI> uris, Duration connectTimeout, Duration rpcTimeout, boolean recovery, Duration recoveryInterval,
-      int maxBatchFrames, int maxQueuedFrames, long maxQueuedBytes) {}
+  /**
+   * @param uris the brokers to try, in turn, when connecting and on each recovery
+   * @param authorization the HTTP Basic {@code Authorization} header value sent with every upgrade
+   * @param sslContext for {@code wss://}; null takes the JDK's default (its trust store)
+   */
+  record Settings(List<URI> uris, Duration connectTimeout, Duration rpcTimeout, boolean recovery,
+      Duration recoveryInterval, int maxBatchFrames, int maxQueuedFrames, long maxQueuedBytes, String authorization,
+      javax.net.ssl.SSLContext sslContext) {
+    /** Never the credentials. */
+    @Override
+    public String toString() {
+      return "Settings" + uris;
+    }
+  }
 
   // Lenient on input (a newer broker may add fields), and never sends a null field: the protocol is strict.
   static final ObjectMapper JSON = new ObjectMapper()
@@ -89,7 +100,12 @@ public final class Connection implements AutoCloseable {
 
   private Connection(Settings settings) {
     this.settings = settings;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.connectTimeout).build();
+    HttpClient.Builder http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(settings.connectTimeout);
+    if (settings.sslContext != null) {
+      http.sslContext(settings.sslContext);
+    }
+    this.http = http.build();
     this.dispatch = Executors.newSingleThreadExecutor(daemon("weir-dispatch"));
     // Two threads: recovery waits for replies and must not hold up heartbeats.
     this.timer = Executors.newScheduledThreadPool(2, daemon("weir-timer"));
@@ -450,7 +466,8 @@ public final class Connection implements AutoCloseable {
     Session s = new Session();
     long timeoutMs = settings.connectTimeout.toMillis();
     try {
-      s.ws = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout).buildAsync(uri, s)
+      s.ws = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout)
+          .header("Authorization", settings.authorization).buildAsync(uri, s)
           .get(timeoutMs, TimeUnit.MILLISECONDS);
       JsonNode start = s.start.get(timeoutMs, TimeUnit.MILLISECONDS);
       s.heartbeatMs = start.path("heartbeat_ms").asLong();
@@ -462,8 +479,19 @@ public final class Connection implements AutoCloseable {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof WebSocketHandshakeException h) {
         int status = h.getResponse().statusCode();
-        throw new WeirClientException(status, status == 404 ? "not_found" : "http_" + status,
-            "uri: " + uri + " refused the WebSocket upgrade with HTTP " + status);
+        String error = switch (status) {
+          case 401 -> "not_authorized";
+          case 403 -> "access_refused";
+          case 404 -> "not_found";
+          default -> "http_" + status;
+        };
+        String why = switch (status) {
+          case 401 -> " (login failed: check the user name and password, and that the user may log in from here)";
+          case 403 -> " (the user has no permissions on the vhost)";
+          default -> "";
+        };
+        throw new WeirClientException(status, error,
+            "uri: " + uri + " refused the WebSocket upgrade with HTTP " + status + why);
       }
       throw new WeirConnectionException("cannot connect to " + uri + ": " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {

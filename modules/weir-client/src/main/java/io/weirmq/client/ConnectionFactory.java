@@ -27,6 +27,9 @@ public final class ConnectionFactory {
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
   private String vhost = WeirAdmin.DEFAULT_VHOST;
+  private String username = WeirAdmin.DEFAULT_USER;
+  private String password = WeirAdmin.DEFAULT_PASSWORD;
+  private javax.net.ssl.SSLContext sslContext;
   private boolean secure;
   private int requestedHeartbeat;
   private Duration connectionTimeout = Duration.ofSeconds(10);
@@ -37,7 +40,10 @@ public final class ConnectionFactory {
   private int maxQueuedFrames = DEFAULT_MAX_QUEUED_FRAMES;
   private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
 
-  /** {@code ws://host:port/ws?vhost=...}; {@code http(s)} is taken as {@code ws(s)}, the path is always {@code /ws}. */
+  /**
+   * {@code ws://user:password@host:port/ws?vhost=...}; {@code http(s)} is taken as {@code ws(s)}, the path is always
+   * {@code /ws}. User and password (percent-encoded) are optional, as in RabbitMQ's {@code amqp://} URIs.
+   */
   public ConnectionFactory setUri(String uri) {
     URI u = URI.create(uri);
     String scheme = u.getScheme();
@@ -47,6 +53,13 @@ public final class ConnectionFactory {
     }
     secure = scheme.equals("wss") || scheme.equals("https");
     host = u.getHost();
+    if (u.getRawUserInfo() != null) {
+      String[] userInfo = u.getRawUserInfo().split(":", 2);
+      username = java.net.URLDecoder.decode(userInfo[0], StandardCharsets.UTF_8);
+      if (userInfo.length > 1) {
+        password = java.net.URLDecoder.decode(userInfo[1], StandardCharsets.UTF_8);
+      }
+    }
     port = u.getPort() > 0 ? u.getPort() : secure ? 443 : 80;
     if (u.getQuery() != null) {
       for (String kv : u.getQuery().split("&")) {
@@ -65,6 +78,32 @@ public final class ConnectionFactory {
 
   public ConnectionFactory setPort(int port) {
     this.port = port;
+    return this;
+  }
+
+  /** The user to log in as (HTTP Basic on the upgrade); default {@value WeirAdmin#DEFAULT_USER}. */
+  public ConnectionFactory setUsername(String username) {
+    this.username = java.util.Objects.requireNonNull(username, "username");
+    return this;
+  }
+
+  /** Default {@value WeirAdmin#DEFAULT_PASSWORD}. */
+  public ConnectionFactory setPassword(String password) {
+    this.password = java.util.Objects.requireNonNull(password, "password");
+    return this;
+  }
+
+  public String getUsername() {
+    return username;
+  }
+
+  /**
+   * Use TLS ({@code wss://}) with this context, for instance one that trusts the broker's own
+   * certificate; without it, {@code wss://} trusts what the JDK trusts.
+   */
+  public ConnectionFactory useSslProtocol(javax.net.ssl.SSLContext context) {
+    this.sslContext = java.util.Objects.requireNonNull(context, "context");
+    this.secure = true;
     return this;
   }
 
@@ -193,7 +232,8 @@ public final class ConnectionFactory {
 
   private Connection open(List<URI> uris) {
     return Connection.open(new Connection.Settings(uris, connectionTimeout, channelRpcTimeout, automaticRecovery,
-        networkRecoveryInterval, maxBatchFrames, maxQueuedFrames, maxQueuedBytes));
+        networkRecoveryInterval, maxBatchFrames, maxQueuedFrames, maxQueuedBytes,
+        WeirAdmin.basicAuthorization(username, password), sslContext));
   }
 
   Duration connectionTimeout() {

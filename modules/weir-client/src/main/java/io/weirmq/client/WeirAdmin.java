@@ -44,6 +44,9 @@ public final class WeirAdmin {
 
   /** The default vhost. */
   public static final String DEFAULT_VHOST = "/";
+  /** The default user and password, as RabbitMQ's; the broker lets this user in from loopback only. */
+  public static final String DEFAULT_USER = "guest";
+  public static final String DEFAULT_PASSWORD = "guest";
   /** The REST API's default address. */
   public static final String DEFAULT_URI = "http://127.0.0.1:15672";
 
@@ -59,17 +62,38 @@ public final class WeirAdmin {
   private final URI base;
   private final HttpClient http;
   private final Duration requestTimeout;
+  private final String authorization;
+  private final String username;
+  private final String password;
+  private final javax.net.ssl.SSLContext sslContext;
 
   private WeirAdmin(Builder b) {
+    this.username = b.username;
+    this.password = b.password;
+    this.sslContext = b.sslContext;
+    this.authorization = basicAuthorization(b.username, b.password);
     String s = b.uri.toString();
     this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     // HTTP/1.1: the broker speaks it, and the JDK's h2c upgrade attempt would only cost a round trip.
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.connectTimeout).build();
+    HttpClient.Builder http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.connectTimeout);
+    if (b.sslContext != null) {
+      http.sslContext(b.sslContext);
+    }
+    this.http = http.build();
     this.requestTimeout = b.requestTimeout;
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * A factory for WebSocket connections to the same broker, as the same user, with the same TLS
+   * context; the vhost is the default one.
+   */
+  public ConnectionFactory newConnectionFactory() {
+    ConnectionFactory f = new ConnectionFactory().setUri(base.toString()).setUsername(username).setPassword(password);
+    return sslContext == null ? f : f.useSslProtocol(sslContext);
   }
 
   /** The broker's base URI, such as {@code http://127.0.0.1:15672}. */
@@ -155,6 +179,38 @@ public final class WeirAdmin {
 
   public List<QueueInfo> listQueues(String vhost) {
     return read(send("GET", path("queues", vhost), null), QUEUES);
+  }
+
+  // ---------------------------------------------------------------- users, permissions, vhosts
+
+  /** The logged-in user: {@code {"name": ..., "tags": [...]}}. */
+  public Map<String, Object> whoami() {
+    return read(send("GET", path("whoami"), null), MAP);
+  }
+
+  /**
+   * Adds a user or sets its password and tags (administrator only); true when it is new.
+   * The broker stores only a salted PBKDF2 hash of the password.
+   */
+  public boolean userPut(String user, String password, List<String> tags) {
+    ObjectNode body = JSON.createObjectNode().put("password", Objects.requireNonNull(password, "password"));
+    body.set("tags", JSON.valueToTree(tags == null ? List.of() : tags));
+    return send("PUT", path("users", user), body).statusCode() == 201;
+  }
+
+  public void userDelete(String user) {
+    send("DELETE", path("users", user), null);
+  }
+
+  /** Sets the user's configure, write and read expressions on the vhost (administrator only). */
+  public void permissionsSet(String vhost, String user, String configure, String write, String read) {
+    ObjectNode body = JSON.createObjectNode().put("configure", configure).put("write", write).put("read", read);
+    send("PUT", path("permissions", vhost, user), body);
+  }
+
+  /** Adds a vhost (administrator only); true when it is new. */
+  public boolean vhostPut(String vhost) {
+    return send("PUT", path("vhosts", vhost), null).statusCode() == 201;
   }
 
   // ---------------------------------------------------------------- bindings
@@ -321,6 +377,11 @@ public final class WeirAdmin {
     return exchange == null || exchange.isEmpty() ? "amq.default" : exchange;
   }
 
+  /** The value of an HTTP Basic {@code Authorization} header. */
+  static String basicAuthorization(String username, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
   private static String path(String... segments) {
     StringBuilder sb = new StringBuilder("/api");
     for (String s : segments) {
@@ -334,7 +395,8 @@ public final class WeirAdmin {
   }
 
   private HttpResponse<byte[]> send(String method, String path, JsonNode body, Duration timeout) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+        .header("Authorization", authorization);
     if (body == null) {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
@@ -404,8 +466,34 @@ public final class WeirAdmin {
     private URI uri = URI.create(DEFAULT_URI);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration requestTimeout = Duration.ofSeconds(60);
+    private String username = DEFAULT_USER;
+    private String password = DEFAULT_PASSWORD;
+    private javax.net.ssl.SSLContext sslContext;
 
     private Builder() {}
+
+    public Builder username(String username) {
+      this.username = Objects.requireNonNull(username, "username");
+      return this;
+    }
+
+    public Builder password(String password) {
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /** HTTP Basic credentials sent with every request; default guest/guest. */
+    public Builder credentials(String username, String password) {
+      this.username = Objects.requireNonNull(username, "username");
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /** For {@code https://}: a context that trusts the broker's certificate; default, what the JDK trusts. */
+    public Builder sslContext(javax.net.ssl.SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "context");
+      return this;
+    }
 
     /** The REST API's base URI; default {@value WeirAdmin#DEFAULT_URI}. */
     public Builder uri(String uri) {
@@ -416,6 +504,14 @@ public final class WeirAdmin {
       if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
           || uri.getHost() == null) {
         throw new IllegalArgumentException("not an http(s) URI with a host: " + uri);
+      }
+      if (uri.getRawUserInfo() != null) {
+        // user:password@ in the URI are the credentials, as in RabbitMQ's URIs; they never go in the address.
+        String[] userInfo = uri.getRawUserInfo().split(":", 2);
+        credentials(URLDecoder.decode(userInfo[0], StandardCharsets.UTF_8),
+            userInfo.length > 1 ? URLDecoder.decode(userInfo[1], StandardCharsets.UTF_8) : password);
+        uri = URI.create(uri.getScheme() + "://" + uri.getRawAuthority().substring(uri.getRawAuthority().indexOf('@') + 1)
+            + (uri.getRawPath() == null ? "" : uri.getRawPath()));
       }
       this.uri = uri;
       return this;

@@ -38,7 +38,8 @@ public final class WeirTestServer implements AutoCloseable {
     try {
       HttpSettings settings = HttpSettings.from(node.system().settings().config()).withPort(0);
       var binding = TestNodes.await(WeirHttpServer.start(node.broker(), settings));
-      return new WeirTestServer(node, "http://127.0.0.1:" + binding.localAddress().getPort());
+      String scheme = node.system().settings().config().getBoolean("weir.http.tls.enabled") ? "https" : "http";
+      return new WeirTestServer(node, scheme + "://127.0.0.1:" + binding.localAddress().getPort());
     } catch (RuntimeException e) {
       node.close();
       throw e;

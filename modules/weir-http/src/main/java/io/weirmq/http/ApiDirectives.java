@@ -8,6 +8,7 @@ import akka.http.javadsl.server.Route;
 import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.model.Names;
 import io.weirmq.core.routing.Topology;
+import io.weirmq.core.security.Access;
 import io.weirmq.node.Broker;
 import java.util.Optional;
 import java.util.function.Function;
@@ -21,11 +22,36 @@ abstract class ApiDirectives extends AllDirectives {
   protected final Broker broker;
   protected final Json json;
   protected final HttpSettings settings;
+  /** Who is asking; null for the routes that need no login (health, metrics when so configured). */
+  protected final Caller caller;
 
   ApiDirectives(Broker broker, Json json, HttpSettings settings) {
+    this(broker, json, settings, null);
+  }
+
+  ApiDirectives(Broker broker, Json json, HttpSettings settings, Caller caller) {
     this.broker = broker;
     this.json = json;
     this.settings = settings;
+    this.caller = caller;
+  }
+
+  /** A vhost from the path that must exist and that the caller may look at (403 otherwise). */
+  String visibleVhost(String vhost) {
+    existingVhost(vhost);
+    caller.requireSees(topology(), vhost);
+    return vhost;
+  }
+
+  /** Whether the caller may look at the vhost (for filtering lists). */
+  boolean visible(String vhost) {
+    return caller.sees(topology(), vhost);
+  }
+
+  /** Refuses (403) unless the caller's permissions on the vhost allow the operation; 404 for a missing vhost. */
+  void check(String vhost, Access.Kind kind, Access.Resource resource, String name) {
+    existingVhost(vhost);
+    caller.check(topology(), vhost, kind, resource, name);
   }
 
   Route json(StatusCode status, Object body) {

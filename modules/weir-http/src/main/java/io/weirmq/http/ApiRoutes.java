@@ -29,18 +29,37 @@ public final class ApiRoutes extends ApiDirectives {
   }
 
   public Route route() {
-    MessageRoutes messages = new MessageRoutes(broker, json, settings);
-    Route api = pathPrefix("api", () -> concat(
-        pathPrefix("exchanges", () -> new ExchangeRoutes(broker, json, settings, messages).route()),
-        pathPrefix("queues", () -> new QueueRoutes(broker, json, settings, messages).route()),
-        pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings).route()),
-        pathPrefix("overview", () -> new OverviewRoutes(broker, json, settings).route()),
-        pathPrefix("definitions", () -> new DefinitionsRoutes(broker, json, settings).route())));
-    Route ws = path("ws", () -> new WebSocketRoutes(broker, json, settings,
-        WebSocketSettings.from(broker.system().settings().config()), connections).route());
-    // Outside /api, as Prometheus and Kubernetes expect; when the API gets authentication, these
-    // stay open (health) or are wrapped as configured (metrics).
-    Route metrics = path("metrics", () -> new MetricsRoutes(broker, json, settings).route());
+    BasicAuth auth = new BasicAuth(broker.authenticator(), json);
+    WebSocketSettings wsSettings = WebSocketSettings.from(broker.system().settings().config());
+    // Every request under /api needs a login and a management tag; each resource's routes are
+    // built per request for its caller, and check its permissions as RabbitMQ does.
+    Route api = pathPrefix("api", () -> auth.authenticated(caller -> {
+      caller.requireManagement();
+      MessageRoutes messages = new MessageRoutes(broker, json, settings, caller);
+      AdminRoutes admin = new AdminRoutes(broker, json, settings, caller);
+      return concat(
+          pathPrefix("exchanges", () -> new ExchangeRoutes(broker, json, settings, messages, caller).route()),
+          pathPrefix("queues", () -> new QueueRoutes(broker, json, settings, messages, caller).route()),
+          pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings, caller).route()),
+          pathPrefix("overview", () -> new OverviewRoutes(broker, json, settings, caller).route()),
+          pathPrefix("definitions", () -> new DefinitionsRoutes(broker, json, settings, caller).route()),
+          path("whoami", admin::whoami),
+          pathPrefix("users", admin::users),
+          pathPrefix("permissions", admin::permissions),
+          pathPrefix("vhosts", admin::vhosts));
+    }));
+    // The WebSocket protocol needs a login but no tag, like AMQP: any user with permissions on the vhost.
+    Route ws = path("ws", () -> auth.authenticated(caller ->
+        new WebSocketRoutes(broker, json, settings, wsSettings, caller, connections).route()));
+    // Outside /api, as Prometheus and Kubernetes expect: health is always open, metrics when
+    // weir.metrics.require-auth is off (then it needs a monitoring or administrator user).
+    boolean metricsNeedLogin = broker.system().settings().config().getBoolean("weir.metrics.require-auth");
+    Route metrics = path("metrics", () -> metricsNeedLogin
+        ? auth.authenticated(caller -> {
+            caller.requireMonitor();
+            return new MetricsRoutes(broker, json, settings).route();
+          })
+        : new MetricsRoutes(broker, json, settings).route());
     Route health = pathPrefix("health", () -> new HealthRoutes(broker, json, settings).route());
     return withRequestTimeoutResponse(request -> errors.errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
             "request: not answered within weir.http.request-timeout (" + settings.requestTimeout().toSeconds() + " s)"),

@@ -12,6 +12,7 @@ import io.weirmq.core.model.Names;
 import io.weirmq.core.model.QueueId;
 import io.weirmq.core.routing.Binding;
 import io.weirmq.core.routing.DestinationKind;
+import io.weirmq.core.security.Access;
 import io.weirmq.node.Broker;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -23,16 +24,17 @@ import java.util.List;
  */
 final class BindingRoutes extends ApiDirectives {
 
-  BindingRoutes(Broker broker, Json json, HttpSettings settings) {
-    super(broker, json, settings);
+  BindingRoutes(Broker broker, Json json, HttpSettings settings, Caller caller) {
+    super(broker, json, settings, caller);
   }
 
   Route route() {
     return concat(
-        pathEndOrSingleSlash(() -> get(() -> ok(topology().bindings().stream().map(Views::binding).toList()))),
+        pathEndOrSingleSlash(() -> get(() -> ok(topology().bindings().stream()
+            .filter(b -> visible(b.vhost())).map(Views::binding).toList()))),
         pathPrefix(segment(), vhost -> concat(
             pathEndOrSingleSlash(() -> get(() ->
-                ok(topology().bindings(existingVhost(vhost)).stream().map(Views::binding).toList()))),
+                ok(topology().bindings(visibleVhost(vhost)).stream().map(Views::binding).toList()))),
             pathPrefix("e", () -> pathPrefix(segment(), source -> concat(
                 pathPrefix("q", () -> pathPrefix(segment(), queue ->
                     between(vhost, source, DestinationKind.QUEUE, queue))),
@@ -47,7 +49,7 @@ final class BindingRoutes extends ApiDirectives {
             post(() -> create(vhost, sourceInPath, kind, destinationInPath)))),
         path(segment(), props -> concat(
             get(() -> ok(Views.binding(one(vhost, sourceInPath, kind, destinationInPath, props)))),
-            delete(() -> onSuccess(broker.unbind(one(vhost, sourceInPath, kind, destinationInPath, props)),
+            delete(() -> onSuccess(broker.unbind(permitted(one(vhost, sourceInPath, kind, destinationInPath, props))),
                 version -> noContent())))));
   }
 
@@ -55,15 +57,24 @@ final class BindingRoutes extends ApiDirectives {
     return body(Bodies.BindingBody.class, b -> {
       Binding binding = new Binding(vhost, exchangeName("source", sourceInPath), kind,
           destination(kind, destinationInPath), b.routingKey() == null ? "" : b.routingKey(), b.arguments());
+      permitted(binding);
       return onSuccess(broker.bind(binding), version -> complete(HttpResponse.create()
           .withStatus(StatusCodes.CREATED)
           .addHeader(Location.create(location(binding)))));
     });
   }
 
+  /** RabbitMQ's rule for bind and unbind: write on the destination, read on the source. */
+  private Binding permitted(Binding b) {
+    check(b.vhost(), Access.Kind.WRITE, b.destinationKind() == DestinationKind.QUEUE
+        ? Access.Resource.QUEUE : Access.Resource.EXCHANGE, b.destination());
+    check(b.vhost(), Access.Kind.READ, Access.Resource.EXCHANGE, b.source());
+    return b;
+  }
+
   /** The bindings from the source to the destination; 404 when either does not exist. */
   private List<Binding> bindings(String vhost, String sourceInPath, DestinationKind kind, String destinationInPath) {
-    existingVhost(vhost);
+    visibleVhost(vhost);
     ExchangeId source = new ExchangeId(vhost, exchangeName("source", sourceInPath));
     String destination = destination(kind, destinationInPath);
     if (topology().exchange(source).isEmpty()) {

@@ -63,4 +63,18 @@ final class Bodies {
       @JsonProperty("ackmode") String ackmode,
       @JsonProperty("encoding") String encoding,
       @JsonProperty("truncate") Integer truncate) {}
+
+  /**
+   * PUT /api/users/{name}. {@code tags} is a comma-separated string (RabbitMQ's form) or a list.
+   * A new user needs a password; for an existing one, leaving it out keeps the password.
+   */
+  record UserBody(
+      @JsonProperty("password") String password,
+      @JsonProperty("tags") Object tags) {}
+
+  /** PUT /api/permissions/{vhost}/{user}: three regular expressions, all required. */
+  record PermissionBody(
+      @JsonProperty("configure") String configure,
+      @JsonProperty("write") String write,
+      @JsonProperty("read") String read) {}
 }

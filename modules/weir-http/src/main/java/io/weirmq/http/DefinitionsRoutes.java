@@ -38,8 +38,8 @@ final class DefinitionsRoutes extends ApiDirectives {
 
   /** Sections of RabbitMQ's format that WeirMQ does not import (yet), with why. */
   private static final Map<String, String> NOT_IMPORTED = Map.of(
-      "users", "users arrive with authentication",
-      "permissions", "permissions arrive with authentication",
+      "users", "RabbitMQ's password hashes cannot be checked here: create users with PUT /api/users",
+      "permissions", "they name users, which are not imported: set them with PUT /api/permissions",
       "topic_permissions", "WeirMQ has no topic permissions",
       "policies", "policies arrive with the admin API",
       "parameters", "WeirMQ has no runtime parameters (federation, shovels)",
@@ -48,13 +48,15 @@ final class DefinitionsRoutes extends ApiDirectives {
   /** A big import takes longer than weir.http.request-timeout: weir.http.definitions-import-timeout. */
   private final scala.concurrent.duration.FiniteDuration importTimeout;
 
-  DefinitionsRoutes(Broker broker, Json json, HttpSettings settings) {
-    super(broker, json, settings);
+  DefinitionsRoutes(Broker broker, Json json, HttpSettings settings, Caller caller) {
+    super(broker, json, settings, caller);
     this.importTimeout = scala.jdk.javaapi.DurationConverters.toScala(
         broker.system().settings().config().getDuration("weir.http.definitions-import-timeout"));
   }
 
+  /** Administrators only, as in RabbitMQ: an import declares anything anywhere. */
   Route route() {
+    caller.requireAdministrator();
     return concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> ok(export(null))),

@@ -7,7 +7,7 @@ import java.time.Duration;
  * The HTTP API's settings, from {@code weir.http} (defaults in this module's reference.conf,
  * deployments set them in cluster-config/http.conf).
  *
- * @param iface the address to bind; 127.0.0.1 by default because the API has no authentication yet
+ * @param iface the address to bind; 127.0.0.1 by default (docs/security.md says what to set before binding others)
  * @param port 0 binds a free port (tests)
  * @param maxMessageBytes the largest request body accepted, in bytes (413 beyond it)
  * @param requestTimeout how long a request may take before the server answers 503

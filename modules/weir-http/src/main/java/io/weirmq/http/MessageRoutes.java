@@ -34,8 +34,8 @@ final class MessageRoutes extends ApiDirectives {
   /** The most messages one get request may take, so one request cannot hold a whole queue in memory. */
   static final int MAX_GET_COUNT = 10_000;
 
-  MessageRoutes(Broker broker, Json json, HttpSettings settings) {
-    super(broker, json, settings);
+  MessageRoutes(Broker broker, Json json, HttpSettings settings, Caller caller) {
+    super(broker, json, settings, caller);
   }
 
   // ------------------------------------------------------------------ publish
@@ -48,6 +48,7 @@ final class MessageRoutes extends ApiDirectives {
     return body(Bodies.PublishBody.class, b -> {
       refuseWhileAlarmed();
       Message message = message(exchange, b, "");
+      validatedUserId(message, caller.user(), "");
       return onSuccess(broker.publish(Names.vhost("vhost", vhost), message), outcome -> {
         if (!outcome.confirmed()) {
           return json(StatusCodes.CONFLICT, ApiErrors.body("publish_rejected", "queue: a target queue refused the"
@@ -80,7 +81,9 @@ final class MessageRoutes extends ApiDirectives {
         if (m == null) {
           throw BrokerException.invalid("messages[" + i + "]", "must be a JSON object");
         }
-        batch.add(message(exchange, m, "messages[" + i + "]."));
+        Message message = message(exchange, m, "messages[" + i + "].");
+        validatedUserId(message, caller.user(), "messages[" + i + "].");
+        batch.add(message);
       }
       return onSuccess(broker.publish(Names.vhost("vhost", vhost), batch), outcomes -> {
         List<Map<String, Object>> results = new ArrayList<>(outcomes.size());
@@ -93,6 +96,18 @@ final class MessageRoutes extends ApiDirectives {
         return ok(Map.of("results", results));
       });
     });
+  }
+
+  /**
+   * RabbitMQ's validated user id: a message may name in {@code user_id} only the user that publishes
+   * it, unless that user has the {@code impersonator} tag.
+   */
+  static void validatedUserId(Message message, io.weirmq.core.security.User publisher, String prefix) {
+    String userId = message.properties().userId();
+    if (userId != null && !userId.equals(publisher.name()) && !publisher.hasTag("impersonator")) {
+      throw BrokerException.precondition(prefix + "properties.user_id", "user_id property set to '" + userId
+          + "' but authenticated user was '" + publisher.name() + "'");
+    }
   }
 
   static Message message(String exchange, Bodies.PublishBody b, String prefix) {

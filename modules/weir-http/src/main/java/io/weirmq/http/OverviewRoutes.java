@@ -18,13 +18,20 @@ final class OverviewRoutes extends ApiDirectives {
 
   static final String VERSION = versionOf(OverviewRoutes.class);
 
-  OverviewRoutes(Broker broker, Json json, HttpSettings settings) {
-    super(broker, json, settings);
+  OverviewRoutes(Broker broker, Json json, HttpSettings settings, Caller caller) {
+    super(broker, json, settings, caller);
   }
 
+  /**
+   * As in RabbitMQ, a monitoring or administrator user sees the whole cluster; a management user
+   * sees the totals of the vhosts it has permissions on, and no node-wide figures.
+   */
   Route route() {
-    return pathEnd(() -> get(() -> onSuccess(broker.listQueues(topology().queues(), broker.settings().askTimeout()),
-        listed -> ok(overview(listed)))));
+    return pathEnd(() -> get(() -> {
+      List<io.weirmq.core.routing.QueueDefinition> queues = caller.isMonitor() ? topology().queues()
+          : topology().queues().stream().filter(q -> visible(q.id().vhost())).toList();
+      return onSuccess(broker.listQueues(queues, broker.settings().askTimeout()), listed -> ok(overview(listed)));
+    }));
   }
 
   private Map<String, Object> overview(List<QueueListing> queues) {
@@ -42,10 +49,13 @@ final class OverviewRoutes extends ApiDirectives {
       }
     }
     NodeMetrics metrics = broker.metrics();
+    boolean wholeNode = caller.isMonitor();
     Map<String, Object> objects = new LinkedHashMap<>();
-    objects.put("connections", metrics.connections());
-    objects.put("channels", metrics.channels());
-    objects.put("exchanges", topology().exchanges().size());
+    if (wholeNode) {
+      objects.put("connections", metrics.connections());
+      objects.put("channels", metrics.channels());
+    }
+    objects.put("exchanges", topology().exchanges().stream().filter(x -> wholeNode || visible(x.id().vhost())).count());
     objects.put("queues", queues.size());
     objects.put("consumers", consumers);
     Map<String, Object> queueTotals = new LinkedHashMap<>();
@@ -53,20 +63,22 @@ final class OverviewRoutes extends ApiDirectives {
     queueTotals.put("messages_ready", ready);
     queueTotals.put("messages_unacknowledged", unacked);
     queueTotals.put("queues_unanswered", unanswered);
-    NodeMetrics.MessageTotals m = metrics.messageTotals();
-    Map<String, Object> stats = new LinkedHashMap<>();
-    stats.put("publish", m.published());
-    stats.put("deliver_get", m.delivered());
-    stats.put("redeliver", m.redelivered());
-    stats.put("ack", m.acked());
-    stats.put("dead_lettered", m.deadLettered());
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("weirmq_version", VERSION);
     o.put("node", Cluster.get(broker.system()).selfMember().address().toString());
     o.put("object_totals", objects);
     o.put("queue_totals", queueTotals);
-    o.put("message_stats", stats);
-    o.put("message_stats_scope", "queues hosted by this node, since it started");
+    if (wholeNode) {
+      NodeMetrics.MessageTotals m = metrics.messageTotals();
+      Map<String, Object> stats = new LinkedHashMap<>();
+      stats.put("publish", m.published());
+      stats.put("deliver_get", m.delivered());
+      stats.put("redeliver", m.redelivered());
+      stats.put("ack", m.acked());
+      stats.put("dead_lettered", m.deadLettered());
+      o.put("message_stats", stats);
+      o.put("message_stats_scope", "queues hosted by this node, since it started");
+    }
     return o;
   }
 

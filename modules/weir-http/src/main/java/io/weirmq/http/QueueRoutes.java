@@ -8,6 +8,7 @@ import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.model.Names;
 import io.weirmq.core.model.QueueId;
 import io.weirmq.core.routing.QueueDefinition;
+import io.weirmq.core.security.Access;
 import io.weirmq.node.Broker;
 import java.util.List;
 import java.util.Map;
@@ -19,16 +20,17 @@ final class QueueRoutes extends ApiDirectives {
 
   private final MessageRoutes messages;
 
-  QueueRoutes(Broker broker, Json json, HttpSettings settings, MessageRoutes messages) {
-    super(broker, json, settings);
+  QueueRoutes(Broker broker, Json json, HttpSettings settings, MessageRoutes messages, Caller caller) {
+    super(broker, json, settings, caller);
     this.messages = messages;
   }
 
   Route route() {
     return concat(
-        pathEndOrSingleSlash(() -> get(() -> list(() -> topology().queues()))),
+        pathEndOrSingleSlash(() -> get(() -> list(() -> topology().queues().stream()
+            .filter(q -> visible(q.id().vhost())).toList()))),
         pathPrefix(segment(), vhost -> concat(
-            pathEndOrSingleSlash(() -> get(() -> list(() -> topology().queues(existingVhost(vhost))))),
+            pathEndOrSingleSlash(() -> get(() -> list(() -> topology().queues(visibleVhost(vhost))))),
             pathPrefix(segment(), name -> concat(
                 pathEndOrSingleSlash(() -> concat(
                     get(() -> {
@@ -38,8 +40,8 @@ final class QueueRoutes extends ApiDirectives {
                     put(() -> declare(vhost, name)),
                     delete(() -> delete(vhost, name)))),
                 path("contents", () -> delete(() ->
-                    onSuccess(broker.purgeQueue(id(vhost, name)), purged -> noContent()))),
-                path("get", () -> post(() -> messages.get(id(vhost, name)))))))));
+                    onSuccess(broker.purgeQueue(checked(vhost, name, Access.Kind.READ)), purged -> noContent()))),
+                path("get", () -> post(() -> messages.get(checked(vhost, name, Access.Kind.READ)))))))));
   }
 
   /**
@@ -62,8 +64,15 @@ final class QueueRoutes extends ApiDirectives {
     return new QueueId(Names.vhost("vhost", vhost), Names.queue("name", name));
   }
 
+  /** The queue's id once the caller's permissions allow the operation on it. */
+  private QueueId checked(String vhost, String name, Access.Kind kind) {
+    QueueId id = id(vhost, name);
+    check(vhost, kind, Access.Resource.QUEUE, id.name());
+    return id;
+  }
+
   private QueueDefinition existing(String vhost, String name) {
-    QueueId id = new QueueId(existingVhost(vhost), Names.queue("name", name));
+    QueueId id = new QueueId(visibleVhost(vhost), Names.queue("name", name));
     return topology().queue(id).orElseThrow(() -> BrokerException.notFound("name", "no " + id));
   }
 
@@ -85,6 +94,7 @@ final class QueueRoutes extends ApiDirectives {
     return body(Bodies.QueueBody.class, b -> {
       QueueDefinition definition = new QueueDefinition(new QueueId(vhost, name), orDefault(b.durable(), true), false,
           orDefault(b.autoDelete(), false), b.arguments(), null);
+      check(vhost, Access.Kind.CONFIGURE, Access.Resource.QUEUE, definition.id().name());
       boolean existed = topology().queue(definition.id()).isPresent();
       return onSuccess(broker.declareQueue(definition),
           ok -> declared(existed));
@@ -93,6 +103,6 @@ final class QueueRoutes extends ApiDirectives {
 
   private Route delete(String vhost, String name) {
     return flag("if-unused", ifUnused -> flag("if-empty", ifEmpty ->
-        onSuccess(broker.deleteQueue(id(vhost, name), ifUnused, ifEmpty), messages -> noContent())));
+        onSuccess(broker.deleteQueue(checked(vhost, name, Access.Kind.CONFIGURE), ifUnused, ifEmpty), messages -> noContent())));
   }
 }

@@ -6,6 +6,7 @@ import io.weirmq.core.routing.DestinationKind;
 import io.weirmq.core.routing.ExchangeDefinition;
 import io.weirmq.core.routing.QueueDefinition;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The JSON the API answers with, field for field as RabbitMQ's management API names it. */
@@ -50,6 +51,35 @@ final class Views {
     v.put("routing_key", b.routingKey());
     v.put("arguments", b.arguments());
     v.put("properties_key", b.propertiesKey());
+    return v;
+  }
+
+  /** A user without its hash: RabbitMQ shows password_hash, this API never does. */
+  static Map<String, Object> user(io.weirmq.core.security.User u) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("name", u.name());
+    v.put("tags", u.tags());
+    v.put("hashing_algorithm", u.password().algorithm());
+    v.put("limits", Map.of());
+    return v;
+  }
+
+  static Map<String, Object> permission(io.weirmq.core.security.Permission p) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("user", p.user());
+    v.put("vhost", p.vhost());
+    v.put("configure", p.configure());
+    v.put("write", p.write());
+    v.put("read", p.read());
+    return v;
+  }
+
+  static Map<String, Object> vhost(String name) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("name", name);
+    v.put("description", "");
+    v.put("tags", List.of());
+    v.put("tracing", false);
     return v;
   }
 }

@@ -38,9 +38,9 @@ final class WebSocketRoutes extends ApiDirectives {
   private final WebSocketSettings wsSettings;
   private final WsConnections connections;
 
-  WebSocketRoutes(Broker broker, Json json, HttpSettings settings, WebSocketSettings wsSettings,
+  WebSocketRoutes(Broker broker, Json json, HttpSettings settings, WebSocketSettings wsSettings, Caller caller,
       WsConnections connections) {
-    super(broker, json, settings);
+    super(broker, json, settings, caller);
     this.wsSettings = wsSettings;
     this.connections = connections;
   }
@@ -49,6 +49,8 @@ final class WebSocketRoutes extends ApiDirectives {
     return get(() -> parameterOptional("vhost", vhostParam -> parameterOptional("heartbeat", heartbeatParam ->
         parameterOptional("messages", messagesParam -> {
           String vhost = existingVhost(vhostParam.orElse("/"));
+          // As AMQP's connection.open: the user needs some permissions on the vhost (403 otherwise).
+          caller.access(topology(), vhost);
           WebSocketSettings connectionSettings = wsSettings.withHeartbeatAtMost(heartbeat(heartbeatParam));
           return handleWebSocketMessages(connection(vhost, connectionSettings, binary(messagesParam)));
         }))));
@@ -86,7 +88,8 @@ final class WebSocketRoutes extends ApiDirectives {
     return Flow.fromMaterializer((mat, attributes) -> {
       String id = "ws-" + UUID.randomUUID();
       ActorRef<WsConnection.Command> actor = broker.system().systemActorOf(
-          WsConnection.create(broker, json.mapper(), s, vhost, id, connections), "weir-" + id, Props.empty());
+          WsConnection.create(broker, json.mapper(), s, vhost, caller.name(), id, connections), "weir-" + id,
+          Props.empty());
 
       Sink<Message, NotUsed> in = Flow.<Message>create()
           .mapAsync(1, m -> strict(m, s, mat))

@@ -4,7 +4,9 @@ import akka.Done;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.Http;
+import akka.http.javadsl.ConnectionContext;
 import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.ServerBuilder;
 import io.weirmq.node.Broker;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -28,12 +30,20 @@ public final class WeirHttpServer {
     scala.concurrent.duration.FiniteDuration requestTimeout =
         scala.concurrent.duration.FiniteDuration.fromNanos(settings.requestTimeout().toNanos());
     WsConnections connections = new WsConnections();
-    return Http.get(system).newServerAt(settings.iface(), settings.port())
-        .adaptSettings(s -> s.withTimeouts(s.getTimeouts().withRequestTimeout(requestTimeout)))
+    TlsSettings tls = TlsSettings.from(system.settings().config());
+    ServerBuilder server = Http.get(system).newServerAt(settings.iface(), settings.port())
+        .adaptSettings(s -> s.withTimeouts(s.getTimeouts().withRequestTimeout(requestTimeout))
+            // The TCP peer's address, for loopback-only users (never a header a client could set).
+            .withRemoteAddressAttribute(true));
+    if (tls.enabled()) {
+      server = server.enableHttps(ConnectionContext.httpsServer(tls.sslContext()));
+    }
+    String scheme = tls.enabled() ? "https" : "http";
+    return server
         .bind(new ApiRoutes(broker, settings, connections).route())
         .thenApply(binding -> {
           unbindOnShutdown(system, binding, connections);
-          log.info("WeirMQ HTTP API listening on http://{}:{}/api", binding.localAddress().getHostString(),
+          log.info("WeirMQ HTTP API listening on {}://{}:{}/api", scheme, binding.localAddress().getHostString(),
               binding.localAddress().getPort());
           return binding;
         });

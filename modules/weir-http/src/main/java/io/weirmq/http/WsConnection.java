@@ -20,6 +20,7 @@ import io.weirmq.core.routing.DestinationKind;
 import io.weirmq.core.routing.ExchangeDefinition;
 import io.weirmq.core.routing.ExchangeType;
 import io.weirmq.core.routing.QueueDefinition;
+import io.weirmq.core.security.Access;
 import io.weirmq.node.Broker;
 import io.weirmq.node.Envelope;
 import io.weirmq.node.PublishOutcome;
@@ -147,6 +148,17 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private final ObjectMapper mapper;
   private final WebSocketSettings settings;
   private final String vhost;
+  /** The authenticated user; every operation checks its permissions on {@link #vhost}. */
+  private final String user;
+  /** RabbitMQ's impersonator tag: may publish messages whose user_id names someone else. */
+  private final boolean impersonator;
+  /**
+   * The last exchange a publish was allowed to, and the node's topology copy (users and
+   * permissions included) that allowed it: a connection publishing to one exchange checks its
+   * write permission once, not per message, until the copy changes.
+   */
+  private io.weirmq.core.routing.Topology writeCheckedIn;
+  private String writableExchange;
   private final String connectionId;
   private final Map<Integer, WsChannel> channels = new HashMap<>();
   private final WsRenderer renderer;
@@ -180,23 +192,26 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private boolean cleanedUp;
 
   static Behavior<Command> create(Broker broker, ObjectMapper mapper, WebSocketSettings settings, String vhost,
-      String connectionId) {
-    return create(broker, mapper, settings, vhost, connectionId, new WsConnections());
+      String user, String connectionId) {
+    return create(broker, mapper, settings, vhost, user, connectionId, new WsConnections());
   }
 
   static Behavior<Command> create(Broker broker, ObjectMapper mapper, WebSocketSettings settings, String vhost,
-      String connectionId, WsConnections registry) {
+      String user, String connectionId, WsConnections registry) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      WsConnection c = new WsConnection(ctx, timers, broker, mapper, settings, vhost, connectionId, registry);
+      WsConnection c = new WsConnection(ctx, timers, broker, mapper, settings, vhost, user, connectionId, registry);
       registry.opened(ctx.getSelf());
       return c;
     }));
   }
 
   private WsConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Broker broker,
-      ObjectMapper mapper, WebSocketSettings settings, String vhost, String connectionId, WsConnections registry) {
+      ObjectMapper mapper, WebSocketSettings settings, String vhost, String user, String connectionId,
+      WsConnections registry) {
     super(context);
     this.registry = registry;
+    this.user = user;
+    this.impersonator = broker.topology().users().user(user).map(u -> u.hasTag("impersonator")).orElse(false);
     this.broker = broker;
     this.mapper = mapper;
     this.settings = settings;
@@ -545,20 +560,24 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       case "exchange.declare" -> exchangeDeclare(f);
       case "exchange.delete" -> {
         WsChannel ch = channel(f.only("name", "if_unused"));
-        ExchangeId id = new ExchangeId(vhost, Names.exchange("name", f.text("name")));
-        later(broker.deleteExchange(id, f.bool("if_unused", false)), f,
-            v -> send(frame("exchange.delete-ok", f.id(), ch.number)));
+        tryLater(f, () -> {
+          ExchangeId id = new ExchangeId(vhost, Names.exchange("name", f.text("name")));
+          permit(Access.Kind.CONFIGURE, Access.Resource.EXCHANGE, id.name());
+          later(broker.deleteExchange(id, f.bool("if_unused", false)), f,
+              v -> send(frame("exchange.delete-ok", f.id(), ch.number)));
+        });
       }
       case "queue.declare" -> queueDeclare(f);
       case "queue.delete" -> {
         WsChannel ch = channel(f.only("name", "if_unused", "if_empty"));
-        later(broker.deleteQueue(queue(f.text("name")), f.bool("if_unused", false), f.bool("if_empty", false)), f,
-            n -> send(with(frame("queue.delete-ok", f.id(), ch.number), "message_count", n)));
+        tryLater(f, () -> later(broker.deleteQueue(permitted(Access.Kind.CONFIGURE, queue(f.text("name"))),
+                f.bool("if_unused", false), f.bool("if_empty", false)), f,
+            n -> send(with(frame("queue.delete-ok", f.id(), ch.number), "message_count", n))));
       }
       case "queue.purge" -> {
         WsChannel ch = channel(f.only("name"));
-        later(broker.purgeQueue(queue(f.text("name"))), f,
-            n -> send(with(frame("queue.purge-ok", f.id(), ch.number), "message_count", n)));
+        tryLater(f, () -> later(broker.purgeQueue(permitted(Access.Kind.READ, queue(f.text("name")))), f,
+            n -> send(with(frame("queue.purge-ok", f.id(), ch.number), "message_count", n))));
       }
       case "queue.bind", "queue.unbind" -> bind(f, DestinationKind.QUEUE, "queue");
       case "exchange.bind", "exchange.unbind" -> bind(f, DestinationKind.EXCHANGE, "destination");
@@ -615,6 +634,40 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     return new QueueId(vhost, Names.queue("name", name));
   }
 
+  /**
+   * Refuses (403, RabbitMQ's words) unless the user's permissions on this vhost allow the
+   * operation on the named resource. Reads the node's current copy, so a permission change applies
+   * to the next operation of every open connection.
+   */
+  private void permit(Access.Kind kind, Access.Resource resource, String name) {
+    permit(broker.topology(), kind, resource, name);
+  }
+
+  private void permit(io.weirmq.core.routing.Topology topology, Access.Kind kind, Access.Resource resource,
+      String name) {
+    Access a = topology.users().access(user, vhost);
+    if (a == null) {
+      throw Access.vhostRefused(vhost, user);
+    }
+    a.check(kind, resource, name);
+  }
+
+  private QueueId permitted(Access.Kind kind, QueueId queue) {
+    permit(kind, Access.Resource.QUEUE, queue.name());
+    return queue;
+  }
+
+  /** Publishing needs write on the exchange; checked once per exchange while the permissions stay. */
+  private void permitWrite(String exchange) {
+    io.weirmq.core.routing.Topology topology = broker.topology();
+    if (topology == writeCheckedIn && exchange.equals(writableExchange)) {
+      return;
+    }
+    permit(topology, Access.Kind.WRITE, Access.Resource.EXCHANGE, exchange);
+    writeCheckedIn = topology;
+    writableExchange = exchange;
+  }
+
   private void exchangeDeclare(WsFrame f) {
     WsChannel ch = channel(f);
     String name = f.text("name");
@@ -623,6 +676,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       ExchangeDefinition definition = new ExchangeDefinition(new ExchangeId(vhost, Names.exchange("name", name)),
           ExchangeType.parse("type", b.type()), orDefault(b.durable(), true), orDefault(b.autoDelete(), false),
           orDefault(b.internal(), false), b.arguments());
+      permit(Access.Kind.CONFIGURE, Access.Resource.EXCHANGE, definition.id().name());
       later(broker.declareExchange(definition), f, v -> send(frame("exchange.declare-ok", f.id(), ch.number)));
     });
   }
@@ -637,6 +691,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     tryLater(f, () -> {
       QueueDefinition definition = new QueueDefinition(queue(name), orDefault(b.durable(), true), exclusive,
           orDefault(b.autoDelete(), false), b.arguments(), exclusive ? connectionId : null);
+      permit(Access.Kind.CONFIGURE, Access.Resource.QUEUE, definition.id().name());
       later(broker.declareQueue(definition), f, ok -> {
         Map<String, Object> r = frame("queue.declare-ok", f.id(), ch.number);
         r.put("name", ok.queue());
@@ -657,6 +712,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     Map<String, Object> arguments = f.arguments(mapper);
     tryLater(f, () -> {
       Binding binding = new Binding(vhost, source, kind, destination, routingKey, arguments);
+      // RabbitMQ's rule for bind and unbind: write on the destination, read on the source.
+      permit(Access.Kind.WRITE, kind == DestinationKind.QUEUE ? Access.Resource.QUEUE : Access.Resource.EXCHANGE,
+          destination);
+      permit(Access.Kind.READ, Access.Resource.EXCHANGE, source);
       later(unbind ? broker.unbind(binding) : broker.bind(binding), f,
           v -> send(frame(f.method + "-ok", f.id(), ch.number)));
     });
@@ -678,6 +737,12 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     Message message;
     try {
       message = MessageRoutes.message(Names.exchange("exchange", exchange), body, "");
+      permitWrite(exchange);
+      String userId = message.properties().userId();
+      if (userId != null && !userId.equals(user) && !impersonator) {
+        throw BrokerException.precondition("properties.user_id", "user_id property set to '" + userId
+            + "' but authenticated user was '" + user + "'");
+      }
     } catch (BrokerException e) {
       refusedPublish(ch, seq, f.id(), e);
       return;
@@ -807,9 +872,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     boolean exclusive = f.bool("exclusive", false);
     ActorRef<Command> self = getContext().getSelf();
     tryLater(f, () -> {
+      QueueId consumed = permitted(Access.Kind.READ, queue(queueName));
       ch.pendingConsumes++;
       awaitingBroker++;
-      CompletionStage<String> started = ch.channel.basicConsumeBatches(queue(queueName), tag, autoAck, exclusive,
+      CompletionStage<String> started = ch.channel.basicConsumeBatches(consumed, tag, autoAck, exclusive,
           (consumerTag, envelopes) -> self.tell(new Delivered(ch, envelopes)),
           consumerTag -> self.tell(new ConsumerCancelled(ch, consumerTag)));
       getContext().pipeToSelf(started, (consumerTag, failure) -> new OnActor(() -> {
@@ -846,7 +912,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     WsChannel ch = channel(f.only("queue", "auto_ack"));
     String queueName = f.text("queue");
     boolean autoAck = f.bool("auto_ack", false);
-    tryLater(f, () -> later(ch.channel.basicGet(queue(queueName), autoAck), f, got -> {
+    tryLater(f, () -> later(ch.channel.basicGet(permitted(Access.Kind.READ, queue(queueName)), autoAck), f, got -> {
       if (got.isEmpty()) {
         send(frame("basic.get-empty", f.id(), ch.number));
         return;

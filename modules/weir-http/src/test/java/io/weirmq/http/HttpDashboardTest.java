@@ -29,6 +29,22 @@ class HttpDashboardTest {
     assertThat(api.get("/dashboard/..%2F..%2Fpersistence-h2.conf").status()).isIn(400, 404);
   }
 
+  /** The dashboard's own login form must not be covered by the browser's: no challenge for its requests. */
+  @Test
+  void aScriptsFailedLoginGets401WithoutTheChallengeThatOpensTheBrowsersDialog() throws Exception {
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    String bad = "Basic " + java.util.Base64.getEncoder().encodeToString("guest:wrong".getBytes());
+    java.net.http.HttpResponse<String> fromScript = client.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(api.base + "/api/overview")).header("Authorization", bad)
+        .header("X-Requested-With", "XMLHttpRequest").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(fromScript.statusCode()).isEqualTo(401);
+    assertThat(fromScript.headers().firstValue("WWW-Authenticate")).isEmpty();
+    java.net.http.HttpResponse<String> plain = client.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(api.base + "/api/overview")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(plain.statusCode()).isEqualTo(401);
+    assertThat(plain.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+  }
+
   @Test
   void theOverviewCountsQueuesMessagesAndThisNodesPublishes() {
     JsonNode before = api.get("/api/overview").json();

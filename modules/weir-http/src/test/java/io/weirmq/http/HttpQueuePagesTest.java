@@ -29,6 +29,7 @@ class HttpQueuePagesTest {
     HttpTestServer.Reply r = api.post("/api/definitions",
         "{\"vhosts\":[{\"name\":\"" + VHOST + "\"}],\"queues\":[" + queues + "]}");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
+    HttpDefinitionsTest.grantGuest(api, VHOST);
     // p-07 holds 3 messages, p-13 holds 1: the rest are empty.
     for (String[] m : new String[][] {{"p-07", "3"}, {"p-13", "1"}}) {
       for (int i = 0; i < Integer.parseInt(m[1]); i++) {

@@ -101,12 +101,25 @@ final class HttpTestServer implements BeforeAllCallback, AfterAllCallback {
   }
 
   Reply send(String method, String path, String contentType, String body) {
+    return send(method, path, contentType, body, GUEST);
+  }
+
+  /** A request with the given {@code Authorization} header value (null: none). */
+  Reply send(String method, String path, String contentType, String body, String authorization) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       b.header("content-type", contentType);
     }
-    return send(b);
+    return sendAs(b, authorization);
+  }
+
+  /** The default user, as every test but the security ones logs in (from loopback). */
+  static final String GUEST = basic("guest", "guest");
+
+  static String basic(String user, String password) {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   URI uri(String path) {
@@ -114,6 +127,13 @@ final class HttpTestServer implements BeforeAllCallback, AfterAllCallback {
   }
 
   private Reply send(HttpRequest.Builder request) {
+    return sendAs(request, GUEST);
+  }
+
+  private Reply sendAs(HttpRequest.Builder request, String authorization) {
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
     try {
       HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString());

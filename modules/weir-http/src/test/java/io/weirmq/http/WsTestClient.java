@@ -42,7 +42,7 @@ final class WsTestClient implements AutoCloseable {
   private final WebSocket socket;
   final JsonNode start;
 
-  private WsTestClient(URI uri) {
+  private WsTestClient(URI uri, String authorization) {
     WebSocket.Listener listener = new WebSocket.Listener() {
       private final StringBuilder partial = new StringBuilder();
       private final java.io.ByteArrayOutputStream partialBytes = new java.io.ByteArrayOutputStream();
@@ -109,8 +109,11 @@ final class WsTestClient implements AutoCloseable {
         closed.complete(-1);
       }
     };
-    this.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT)
-        .buildAsync(uri, listener).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+    WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT);
+    if (authorization != null) {
+      builder.header("Authorization", authorization);
+    }
+    this.socket = builder.buildAsync(uri, listener).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
     this.start = next();
     assertThat(start.get("method").asText()).isEqualTo("connection.start");
   }
@@ -120,7 +123,12 @@ final class WsTestClient implements AutoCloseable {
   }
 
   static WsTestClient connect(HttpTestServer server, String query) {
-    return new WsTestClient(URI.create(server.base.toString().replace("http:", "ws:") + "/ws" + query));
+    return connect(server, query, HttpTestServer.GUEST);
+  }
+
+  /** Logs in with {@code authorization} (an HTTP Authorization header value). */
+  static WsTestClient connect(HttpTestServer server, String query, String authorization) {
+    return new WsTestClient(URI.create(server.base.toString().replace("http:", "ws:") + "/ws" + query), authorization);
   }
 
   /** Sends frames as one batch (a JSON array in one WebSocket message). */

@@ -48,7 +48,9 @@ class K8sManifestsTest {
    * Secret must be rendered. Production credentials are never in the repository.
    */
   private static final Map<String, Set<String>> EXTERNAL_SECRETS =
-      Map.of("dev", Set.of(), "prod", Set.of("weirmq-cassandra"));
+      // weirmq-admin (the broker's admin user; without it a loopback-only guest) and weirmq-tls (the
+      // key store's password, with TLS on) are read as optional, so no overlay renders them.
+      Map.of("dev", Set.of("weirmq-admin", "weirmq-tls"), "prod", Set.of("weirmq-cassandra", "weirmq-admin", "weirmq-tls"));
 
   private static final Map<String, String> RENDERED = new TreeMap<>();
 

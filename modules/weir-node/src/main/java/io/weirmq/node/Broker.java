@@ -43,6 +43,12 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
+import akka.actor.typed.DispatcherSelector;
+import io.weirmq.core.security.PasswordHash;
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
+import io.weirmq.node.security.Authenticator;
+import io.weirmq.node.security.SecuritySettings;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -66,6 +72,8 @@ public final class Broker {
   private final ResourceAlarms alarms;
   private final NodeMetrics metrics;
   private final NodeHealth health;
+  private final SecuritySettings security;
+  private final Authenticator authenticator;
 
   private Broker(ActorSystem<?> system, NodeSettings settings, AtomicReference<Topology> routing) {
     this.system = system;
@@ -81,6 +89,8 @@ public final class Broker {
     this.replica = system.systemActorOf(RoutingTableReplica.create(registry, settings, routing),
         "weir-routing-table", Props.empty());
     QueueEntity.init(system, settings, new Environment());
+    this.security = SecuritySettings.from(system.settings().config());
+    this.authenticator = new Authenticator(system, routing::get, security);
   }
 
   /** Starts the broker's actors on this node (which must be, or be joining, a cluster). */
@@ -111,6 +121,11 @@ public final class Broker {
     return health;
   }
 
+  /** Logins for every protocol, checked against this node's copy of the users. */
+  public Authenticator authenticator() {
+    return authenticator;
+  }
+
   /** This node's current copy of the topology: read-only, safe from any thread. */
   public Topology topology() {
     return routing.get();
@@ -137,6 +152,36 @@ public final class Broker {
 
   public CompletionStage<Long> deleteExchange(ExchangeId exchange, boolean ifUnused) {
     return change(new TopologyChange.DeleteExchange(exchange, ifUnused)).thenApply(c -> c.version());
+  }
+
+  /**
+   * Adds a user or changes its password and tags. The password is hashed (slowly, with
+   * weir.security.password-hash-iterations) on Akka's blocking dispatcher; only the hash leaves.
+   */
+  public CompletionStage<Long> putUser(String name, String password, List<String> tags) {
+    User.name(name);
+    List<String> checkedTags = User.tags(tags);
+    return CompletableFuture.supplyAsync(() -> PasswordHash.create(password, security.passwordHashIterations()),
+            system.dispatchers().lookup(DispatcherSelector.blocking()))
+        .thenCompose(hash -> change(new TopologyChange.PutUser(new User(name, hash, checkedTags))))
+        .thenApply(c -> c.version());
+  }
+
+  /** Changes a user's tags and keeps its password. */
+  public CompletionStage<Long> setUserTags(User user, List<String> tags) {
+    return change(new TopologyChange.PutUser(new User(user.name(), user.password(), tags))).thenApply(c -> c.version());
+  }
+
+  public CompletionStage<Long> deleteUser(String name) {
+    return change(new TopologyChange.DeleteUser(name)).thenApply(c -> c.version());
+  }
+
+  public CompletionStage<Long> setPermission(Permission permission) {
+    return change(new TopologyChange.SetPermission(permission)).thenApply(c -> c.version());
+  }
+
+  public CompletionStage<Long> clearPermission(String user, String vhost) {
+    return change(new TopologyChange.ClearPermission(user, vhost)).thenApply(c -> c.version());
   }
 
   public CompletionStage<Long> bind(Binding binding) {

@@ -29,6 +29,9 @@ import io.weirmq.core.routing.ExchangeType;
 import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.core.routing.TopologyEvent;
 import io.weirmq.core.routing.TopologySnapshot;
+import io.weirmq.core.security.PasswordHash;
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
 import io.weirmq.node.queue.ChannelMessage;
 import io.weirmq.node.queue.QueueEntity;
 import io.weirmq.node.queue.QueueRef;
@@ -192,7 +195,11 @@ class SerializationTest {
         new TopologyEvent.QueueDeclared(queue),
         new TopologyEvent.QueueDeleted(QUEUE),
         new TopologyEvent.BindingAdded(binding),
-        new TopologyEvent.BindingRemoved(Binding.toExchange("/", "orders", "audit", "#")));
+        new TopologyEvent.BindingRemoved(Binding.toExchange("/", "orders", "audit", "#")),
+        new TopologyEvent.UserPut(USER),
+        new TopologyEvent.UserDeleted("ops"),
+        new TopologyEvent.PermissionSet(new Permission("ops", "/", "^x$", ".*", "")),
+        new TopologyEvent.PermissionCleared("ops", "/"));
 
     events.forEach(SerializationTest::assertRoundTrips);
     assertCoversEverySubtype(TopologyEvent.class, events);
@@ -213,6 +220,8 @@ class SerializationTest {
     assertThat(assertRoundTrips(new QueueSnapshot(QueueSettings.DEFAULT, 1, 0, List.of())).messages()).isEmpty();
   }
 
+  private static final User USER = new User("ops", PasswordHash.create("s3cret", 1000), List.of("monitoring"));
+
   @Test
   void topologySnapshotRoundTrips() {
     TopologySnapshot snapshot = new TopologySnapshot(12, List.of("/", "staging"),
@@ -223,9 +232,14 @@ class SerializationTest {
             Map.of("x-max-length", 10, "x-overflow", "reject-publish"), null)),
         List.of(3L, 9L),
         List.of(Binding.toQueue("/", "amq.direct", "a", "a"),
-            Binding.toQueue("staging", "events", "b", "").withArguments(Map.of("x-match", "any", "level", 3))));
+            Binding.toQueue("staging", "events", "b", "").withArguments(Map.of("x-match", "any", "level", 3))),
+        List.of(USER),
+        List.of(new Permission("ops", "staging", "^ops\\.", ".*", "")));
 
     assertRoundTrips(snapshot);
+    assertRoundTrips(new MetadataRegistry.Changed(13, List.of(new TopologyEvent.UserPut(USER),
+        new TopologyEvent.PermissionSet(new Permission("ops", "/", ".*", ".*", ".*")),
+        new TopologyEvent.PermissionCleared("ops", "/"), new TopologyEvent.UserDeleted("ops"))));
   }
 
   @Test
@@ -291,7 +305,11 @@ class SerializationTest {
         new TopologyChange.DeclareQueue(QueueDefinition.of("/", "q")),
         new TopologyChange.DeleteQueue(new QueueId("/", "q")),
         new TopologyChange.Bind(Binding.toQueue("/", "orders", "q", "k")),
-        new TopologyChange.Unbind(Binding.toQueue("/", "orders", "q", "k")));
+        new TopologyChange.Unbind(Binding.toQueue("/", "orders", "q", "k")),
+        new TopologyChange.PutUser(USER),
+        new TopologyChange.DeleteUser("ops"),
+        new TopologyChange.SetPermission(new Permission("ops", "/", ".*", ".*", ".*")),
+        new TopologyChange.ClearPermission("ops", "/"));
 
     for (TopologyChange change : changes) {
       assertRoundTrips(new MetadataRegistry.Change(change, replyTo));
@@ -301,7 +319,7 @@ class SerializationTest {
     assertRoundTrips(new MetadataRegistry.Subscribe(replica, 7));
     assertRoundTrips(new RoutingTableReplica.Changes(2, List.of(new TopologyEvent.QueueDeleted(QUEUE))));
     assertRoundTrips(new RoutingTableReplica.Reset(new TopologySnapshot(1, List.of("/"), List.of(), List.of(),
-        List.of(), List.of())));
+        List.of(), List.of(), List.of(), List.of())));
     assertRoundTrips(new RoutingTableReplica.AwaitVersion(4, testKit.<Long>createTestProbe().ref()));
     // The readiness check asks the registry wherever the singleton runs.
     assertRoundTrips(new MetadataRegistry.GetVersion(testKit.<Long>createTestProbe().ref()));

@@ -19,7 +19,9 @@ public final class TestNodes {
             "weir.data-dir = \"" + dataDir.toAbsolutePath().toString().replace("\\", "/") + "\"\n"
                 + "akka.remote.artery.canonical.port = 0\n"
                 + "akka.coordinated-shutdown.exit-jvm = off\n"
-                + "akka.loglevel = WARNING\n")
+                + "akka.loglevel = WARNING\n"
+                // Slow hashes only slow tests down; SecurityTest checks the configured count is used.
+                + "weir.security.password-hash-iterations = 1000\n")
         .withFallback(ConfigFactory.parseResources("application.conf"))
         .withFallback(ConfigFactory.defaultReference())
         .resolve();

@@ -50,7 +50,8 @@ public final class WeirServer {
       long timeout = config.getDuration("weir.startup-timeout").toMillis();
       var binding = NodeManagement.start(system).thenCompose(management -> startNode(system)).toCompletableFuture()
           .get(timeout, TimeUnit.MILLISECONDS);
-      log.info("WeirMQ node ready; HTTP API on http://{}:{}/api", binding.localAddress().getHostString(),
+      log.info("WeirMQ node ready; HTTP API on {}://{}:{}/api",
+          io.weirmq.http.TlsSettings.from(config).enabled() ? "https" : "http", binding.localAddress().getHostString(),
           binding.localAddress().getPort());
     } catch (Exception e) {
       log.error("WeirMQ node failed to start: {}", e.toString());

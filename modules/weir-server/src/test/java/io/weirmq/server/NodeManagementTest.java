@@ -70,7 +70,14 @@ class NodeManagementTest {
       assertThat(ready.statusCode()).as("/ready: %s", ready.body()).isEqualTo(200);
       assertThat(get(managementPort, "/alive").statusCode()).isEqualTo(200);
       // The client API the readiness stands for really answers.
-      assertThat(get(httpPort, "/api/exchanges").statusCode()).isEqualTo(200);
+      // (as the default user, from loopback; without credentials it is a 401).
+      assertThat(get(httpPort, "/api/exchanges").statusCode()).isEqualTo(401);
+      HttpResponse<String> exchanges = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + httpPort + "/api/exchanges"))
+          .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+              "guest:guest".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(exchanges.statusCode()).as("%s", exchanges.body()).isEqualTo(200);
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

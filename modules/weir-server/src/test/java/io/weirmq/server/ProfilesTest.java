@@ -29,7 +29,7 @@ class ProfilesTest {
     assertHttpDefaults(c);
   }
 
-  /** The HTTP API listens on loopback only (no authentication yet), on RabbitMQ's management port. */
+  /** The HTTP API listens on loopback only by default (where guest may log in), on RabbitMQ's management port. */
   private static void assertHttpDefaults(Config c) {
     assertThat(c.getString("weir.http.interface")).isEqualTo("127.0.0.1");
     assertThat(c.getInt("weir.http.port")).isEqualTo(15672);

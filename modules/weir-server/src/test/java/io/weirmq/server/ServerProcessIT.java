@@ -56,6 +56,9 @@ class ServerProcessIT {
 
       HttpResponse<String> exchanges = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/exchanges/%2F"))
+              // The default user, which may log in from loopback.
+              .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                  "guest:guest".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
               .timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(exchanges.statusCode()).isEqualTo(200);

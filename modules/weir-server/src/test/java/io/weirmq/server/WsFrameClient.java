@@ -66,7 +66,11 @@ final class WsFrameClient implements AutoCloseable {
         ended.complete(null);
       }
     };
-    socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT).buildAsync(uri, listener)
+    socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT)
+        // The default user, from loopback.
+        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("guest:guest".getBytes(
+            java.nio.charset.StandardCharsets.UTF_8)))
+        .buildAsync(uri, listener)
         .orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
     expect("connection.start");
   }

@@ -12,6 +12,13 @@ import io.weirmq.core.routing.TopologyEvent.QueueDeclared;
 import io.weirmq.core.routing.TopologyEvent.QueueDeleted;
 import io.weirmq.core.routing.TopologyEvent.VhostAdded;
 import io.weirmq.core.routing.TopologyEvent.VhostDeleted;
+import io.weirmq.core.routing.TopologyEvent.PermissionCleared;
+import io.weirmq.core.routing.TopologyEvent.PermissionSet;
+import io.weirmq.core.routing.TopologyEvent.UserDeleted;
+import io.weirmq.core.routing.TopologyEvent.UserPut;
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
+import io.weirmq.core.security.UserDirectory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,6 +66,8 @@ public final class Topology {
   private Target[] targetBySerial = new Target[16];
   private QueueId[] queueBySerial = new QueueId[16];
   private long version;
+  /** Users and permissions travel with the topology, so every node checks them from its own copy. */
+  private UserDirectory users = new UserDirectory();
 
   public Topology() {}
 
@@ -302,6 +311,11 @@ public final class Topology {
     return version;
   }
 
+  /** The users and their permissions; read-only for callers (change them through events). */
+  public UserDirectory users() {
+    return users;
+  }
+
   public boolean hasVhost(String vhost) {
     return vhosts.containsKey(vhost);
   }
@@ -414,6 +428,32 @@ public final class Topology {
   public List<TopologyEvent> deleteVhost(String vhost) {
     requireVhost(vhost);
     return List.of(new VhostDeleted(vhost));
+  }
+
+  /** Adds a user or replaces its password and tags. */
+  public List<TopologyEvent> putUser(User user) {
+    return List.of(new UserPut(user));
+  }
+
+  public List<TopologyEvent> deleteUser(String name) {
+    users.requireUser(name);
+    return List.of(new UserDeleted(name));
+  }
+
+  /** Sets a user's permissions on a vhost; both must exist. Setting the same ones again changes nothing. */
+  public List<TopologyEvent> setPermission(Permission permission) {
+    users.requireUser(permission.user());
+    requireVhost(permission.vhost());
+    var existing = users.access(permission.user(), permission.vhost());
+    return existing != null && existing.permission().equals(permission) ? List.of() : List.of(new PermissionSet(permission));
+  }
+
+  public List<TopologyEvent> clearPermission(String user, String vhost) {
+    users.requireUser(user);
+    if (users.access(user, vhost) == null) {
+      throw BrokerException.notFound("permission", "user '" + user + "' has no permissions on vhost '" + vhost + "'");
+    }
+    return List.of(new PermissionCleared(user, vhost));
   }
 
   /** Declares an exchange; an equivalent redeclaration returns no events. */
@@ -585,6 +625,7 @@ public final class Topology {
         gone.byDestination.values().forEach(d -> freeSerial(d.target));
       }
       queueIncarnations.keySet().removeIf(q -> q.vhost().equals(e.vhost()));
+      users.vhostDeleted(e.vhost());
     } else if (event instanceof ExchangeDeclared e) {
       applyExchangeDeclared(e.exchange());
     } else if (event instanceof ExchangeDeleted e) {
@@ -597,6 +638,16 @@ public final class Topology {
       applyBindingAdded(e.binding());
     } else if (event instanceof BindingRemoved e) {
       applyBindingRemoved(e.binding());
+    } else if (event instanceof UserPut e) {
+      users.putUser(e.user());
+    } else if (event instanceof UserDeleted e) {
+      users.deleteUser(e.name());
+    } else if (event instanceof PermissionSet e) {
+      if (vhosts.containsKey(e.permission().vhost())) {
+        users.setPermission(e.permission());
+      }
+    } else if (event instanceof PermissionCleared e) {
+      users.clearPermission(e.user(), e.vhost());
     } else {
       throw new IllegalArgumentException("unknown topology event " + event);
     }
@@ -839,7 +890,8 @@ public final class Topology {
     List<QueueDefinition> queues = queues();
     List<Long> incarnations = new java.util.ArrayList<>(queues.size());
     queues.forEach(q -> incarnations.add(queueIncarnation(q.id())));
-    return new TopologySnapshot(version, vhosts(), exchanges(), queues, incarnations, bindings());
+    return new TopologySnapshot(version, vhosts(), exchanges(), queues, incarnations, bindings(), users.users(),
+        users.permissions());
   }
 
   /** A topology equal to the one that took the snapshot: same contents, version and routing. */
@@ -857,12 +909,15 @@ public final class Topology {
     for (Binding b : snapshot.bindings()) {
       t.applyBindingAdded(b);
     }
+    t.users = UserDirectory.of(snapshot.users(), snapshot.permissions());
     t.version = snapshot.version();
     return t;
   }
 
   /** An independent copy, for nodes that route from one copy while applying events to another. */
   public Topology copy() {
-    return fromSnapshot(snapshot());
+    Topology t = fromSnapshot(snapshot());
+    t.users = users.copy();
+    return t;
   }
 }

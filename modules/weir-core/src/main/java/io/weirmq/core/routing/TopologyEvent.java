@@ -2,6 +2,8 @@ package io.weirmq.core.routing;
 
 import io.weirmq.core.model.ExchangeId;
 import io.weirmq.core.model.QueueId;
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
 
 /**
  * A change to the broker's topology that has happened. The metadata registry persists these; the
@@ -27,4 +29,15 @@ public sealed interface TopologyEvent {
   record BindingAdded(Binding binding) implements TopologyEvent {}
 
   record BindingRemoved(Binding binding) implements TopologyEvent {}
+
+  /** A user was added, or its password or tags changed. */
+  record UserPut(User user) implements TopologyEvent {}
+
+  /** The user and all its permissions are gone. */
+  record UserDeleted(String name) implements TopologyEvent {}
+
+  /** A user's permissions on a vhost were set (replacing any before). */
+  record PermissionSet(Permission permission) implements TopologyEvent {}
+
+  record PermissionCleared(String user, String vhost) implements TopologyEvent {}
 }

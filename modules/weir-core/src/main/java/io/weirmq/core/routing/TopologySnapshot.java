@@ -1,5 +1,7 @@
 package io.weirmq.core.routing;
 
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
 import java.util.List;
 
 /** The whole topology at one version, for persistence snapshots and for seeding a node's copy. */
@@ -9,7 +11,9 @@ public record TopologySnapshot(
     List<ExchangeDefinition> exchanges,
     List<QueueDefinition> queues,
     List<Long> queueIncarnations,
-    List<Binding> bindings) {
+    List<Binding> bindings,
+    List<User> users,
+    List<Permission> permissions) {
 
   public TopologySnapshot {
     vhosts = vhosts == null ? List.of() : List.copyOf(vhosts);
@@ -21,5 +25,8 @@ public record TopologySnapshot(
           + queueIncarnations.size() + " incarnations");
     }
     bindings = bindings == null ? List.of() : List.copyOf(bindings);
+    // Snapshots from before users existed have neither list.
+    users = users == null ? List.of() : List.copyOf(users);
+    permissions = permissions == null ? List.of() : List.copyOf(permissions);
   }
 }

@@ -59,7 +59,8 @@ function fmt(n) {
 }
 
 async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
+  // X-Requested-With: a 401 then comes without the challenge that would open the browser's own login dialog.
+  const headers = { Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest' };
   if (state.auth) headers.Authorization = 'Basic ' + state.auth;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -198,7 +199,8 @@ function showLogin(reason) {
     onsubmit: async e => {
       e.preventDefault();
       const auth = btoa(unescape(encodeURIComponent(user.value + ':' + password.value)));
-      const r = await fetch('/api/overview', { headers: { Authorization: 'Basic ' + auth, Accept: 'application/json' } });
+      const r = await fetch('/api/overview',
+        { headers: { Authorization: 'Basic ' + auth, Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest' } });
       if (r.status === 401 || r.status === 403) {
         message.textContent = 'Login refused: wrong user name or password, or no access to the management UI.';
         return;

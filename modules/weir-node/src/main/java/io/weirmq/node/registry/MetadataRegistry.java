@@ -25,9 +25,16 @@ import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.core.routing.Topology;
 import io.weirmq.core.routing.TopologyEvent;
 import io.weirmq.core.routing.TopologySnapshot;
+import io.weirmq.core.security.PasswordHash;
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
 import io.weirmq.node.NodeSettings;
+import io.weirmq.node.security.SecuritySettings;
 import io.weirmq.node.serialization.CborSerializable;
+import akka.actor.typed.DispatcherSelector;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,8 +77,11 @@ public final class MetadataRegistry
 
   record ReplicaTerminated(ActorRef<RoutingTableReplica.Command> replica) implements Command {}
 
-  /** After recovery: whether this start begins the cluster's lifetime ({@link ClusterLifetime}). */
-  record Started(boolean clusterIsNew) implements Command {}
+  /**
+   * After recovery: whether this start begins the cluster's lifetime ({@link ClusterLifetime}), and
+   * the default user's password hash when there is no user yet (made off the actor: it is slow).
+   */
+  record Started(boolean clusterIsNew, PasswordHash defaultUserPassword) implements Command {}
 
   public static ActorRef<Command> initSingleton(ActorSystem<?> system, NodeSettings settings) {
     ClusterLifetime lifetime = ClusterLifetime.distributedData(system, settings.askTimeout());
@@ -92,6 +102,7 @@ public final class MetadataRegistry
 
   private final ActorContext<Command> context;
   private final ClusterLifetime lifetime;
+  private final SecuritySettings security;
   private final Set<ActorRef<RoutingTableReplica.Command>> replicas = new HashSet<>();
   /**
    * False from recovery until {@link Started} has run. Changes and subscriptions wait (stashed)
@@ -104,6 +115,7 @@ public final class MetadataRegistry
         settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
     this.context = context;
     this.lifetime = lifetime;
+    this.security = SecuritySettings.from(context.getSystem().settings().config());
   }
 
   @Override
@@ -144,16 +156,24 @@ public final class MetadataRegistry
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), topology -> {
           ready = false;
-          context.pipeToSelf(lifetime.isNew(), (isNew, failure) -> {
+          CompletionStage<PasswordHash> defaultPassword = topology.users().isEmpty()
+              ? CompletableFuture.supplyAsync(() -> PasswordHash.create(security.defaultPassword(),
+                  security.passwordHashIterations()), context.getSystem().dispatchers().lookup(DispatcherSelector.blocking()))
+              : CompletableFuture.completedFuture(null);
+          org.slf4j.Logger log = context.getLog();
+          CompletionStage<Boolean> clusterIsNew = lifetime.isNew().handle((isNew, failure) -> {
             if (failure != null) {
               // Dropping live queues would lose their messages under their clients; keeping stale
               // ones after a restart only leaves something to delete. So when in doubt, keep.
-              context.getLog().warn("Registry cannot tell a cluster start from a hand-over ({}); keeping "
+              log.warn("Registry cannot tell a cluster start from a hand-over ({}); keeping "
                   + "non-durable and exclusive resources", failure.toString());
-              return new Started(false);
+              return false;
             }
-            return new Started(isNew);
+            return isNew;
           });
+          // A failed hash (a JDK without PBKDF2) leaves it to onStarted, which then fails loudly on the actor.
+          context.pipeToSelf(clusterIsNew.thenCombine(defaultPassword.exceptionally(e -> null), Started::new),
+              (started, failure) -> failure == null ? started : new Started(false, null));
         })
         .build();
   }
@@ -218,6 +238,9 @@ public final class MetadataRegistry
     if (!scratch.hasVhost(DEFAULT_VHOST)) {
       apply(scratch, events, scratch.addVhost(DEFAULT_VHOST));
     }
+    if (scratch.users().isEmpty()) {
+      addDefaultUser(scratch, events, started.defaultUserPassword());
+    }
     if (started.clusterIsNew()) {
       dropTransient(scratch, events);
     } else {
@@ -235,6 +258,19 @@ public final class MetadataRegistry
         })
         .thenNoReply()
         .thenUnstashAll();
+  }
+
+  /**
+   * RabbitMQ's default user: created when there is no user at all, with full permissions on the
+   * default vhost. Hashing is slow, but this runs once in a cluster's life, before any command.
+   */
+  private void addDefaultUser(Topology scratch, List<TopologyEvent> events, PasswordHash password) {
+    User user = new User(security.defaultUser(), password != null ? password
+        : PasswordHash.create(security.defaultPassword(), security.passwordHashIterations()), security.defaultUserTags());
+    apply(scratch, events, scratch.putUser(user));
+    apply(scratch, events, scratch.setPermission(new Permission(user.name(), DEFAULT_VHOST, ".*", ".*", ".*")));
+    context.getLog().info("Registry created the default user '{}' (tags {}){}", user.name(), user.tags(),
+        security.loopbackUsers().contains(user.name()) ? ", who may log in only from loopback addresses" : "");
   }
 
   private static void dropTransient(Topology scratch, List<TopologyEvent> events) {

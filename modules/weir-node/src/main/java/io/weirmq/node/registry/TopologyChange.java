@@ -8,6 +8,8 @@ import io.weirmq.core.routing.ExchangeDefinition;
 import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.core.routing.Topology;
 import io.weirmq.core.routing.TopologyEvent;
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
 import io.weirmq.node.serialization.CborSerializable;
 import java.util.List;
 
@@ -52,5 +54,22 @@ public sealed interface TopologyChange extends CborSerializable {
 
   record Unbind(Binding binding) implements TopologyChange {
     public List<TopologyEvent> decide(Topology t) { return t.unbind(binding); }
+  }
+
+  /** Adds a user or replaces it; the password arrives hashed (hashing is slow and runs at the edge). */
+  record PutUser(User user) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.putUser(user); }
+  }
+
+  record DeleteUser(String name) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.deleteUser(name); }
+  }
+
+  record SetPermission(Permission permission) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.setPermission(permission); }
+  }
+
+  record ClearPermission(String user, String vhost) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.clearPermission(user, vhost); }
   }
 }

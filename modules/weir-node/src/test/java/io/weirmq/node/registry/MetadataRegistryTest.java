@@ -124,13 +124,19 @@ class MetadataRegistryTest {
 
   // ------------------------------------------------------------------ tests
 
+  /** Events of a first start: the default vhost, the default user and its permissions on it. */
+  private static final int START = 3;
+
   @Test
   void firstStartAddsTheDefaultVhostWithItsPredeclaredExchanges() {
     awaitStarted();
 
-    assertThat(journal()).containsExactly(new TopologyEvent.VhostAdded("/"));
+    assertThat(journal()).extracting(e -> e.getClass().getSimpleName())
+        .containsExactly("VhostAdded", "UserPut", "PermissionSet");
     Topology topology = registry.getState();
-    assertThat(topology.version()).isEqualTo(1);
+    assertThat(topology.version()).isEqualTo(START);
+    assertThat(topology.users().user("guest").orElseThrow().tags()).containsExactly("administrator");
+    assertThat(topology.users().access("guest", "/").permission().configure()).isEqualTo(".*");
     assertThat(topology.vhosts()).containsExactly("/");
     assertThat(topology.exchanges("/")).extracting(x -> x.id().name())
         .containsExactlyInAnyOrder("", "amq.direct", "amq.fanout", "amq.topic", "amq.headers", "amq.match");
@@ -146,24 +152,24 @@ class MetadataRegistryTest {
 
     var declared = change(new TopologyChange.DeclareExchange(orders));
     assertThat(declared.events()).containsExactly(new TopologyEvent.ExchangeDeclared(orders));
-    assertThat(declared.reply().getValue()).isEqualTo(new Changed(2, List.of(new TopologyEvent.ExchangeDeclared(orders))));
+    assertThat(declared.reply().getValue())
+        .isEqualTo(new Changed(START + 1, List.of(new TopologyEvent.ExchangeDeclared(orders))));
 
     assertThat(changed(new TopologyChange.DeclareQueue(queue)))
-        .isEqualTo(new Changed(3, List.of(new TopologyEvent.QueueDeclared(queue))));
+        .isEqualTo(new Changed(START + 2, List.of(new TopologyEvent.QueueDeclared(queue))));
     assertThat(changed(new TopologyChange.Bind(binding)))
-        .isEqualTo(new Changed(4, List.of(new TopologyEvent.BindingAdded(binding))));
+        .isEqualTo(new Changed(START + 3, List.of(new TopologyEvent.BindingAdded(binding))));
     assertThat(registry.getState().route("/", "orders", "order.created", Map.of()).queues())
         .containsExactly(queue.id());
     assertThat(changed(new TopologyChange.Unbind(binding)))
-        .isEqualTo(new Changed(5, List.of(new TopologyEvent.BindingRemoved(binding))));
+        .isEqualTo(new Changed(START + 4, List.of(new TopologyEvent.BindingRemoved(binding))));
     assertThat(changed(new TopologyChange.DeleteQueue(queue.id())))
-        .isEqualTo(new Changed(6, List.of(new TopologyEvent.QueueDeleted(queue.id()))));
+        .isEqualTo(new Changed(START + 5, List.of(new TopologyEvent.QueueDeleted(queue.id()))));
 
     // Redeclaring what exists changes nothing and answers the current version.
-    assertThat(changed(new TopologyChange.DeclareExchange(orders))).isEqualTo(new Changed(6, List.of()));
+    assertThat(changed(new TopologyChange.DeclareExchange(orders))).isEqualTo(new Changed(START + 5, List.of()));
 
-    assertThat(journal()).containsExactly(
-        new TopologyEvent.VhostAdded("/"),
+    assertThat(journal().subList(START, journal().size())).containsExactly(
         new TopologyEvent.ExchangeDeclared(orders),
         new TopologyEvent.QueueDeclared(queue),
         new TopologyEvent.BindingAdded(binding),
@@ -197,7 +203,7 @@ class MetadataRegistryTest {
     assertThat(noQueue.kind()).isEqualTo(BrokerException.Kind.NOT_FOUND);
     assertThat(noQueue.field()).isEqualTo("queue");
 
-    assertThat(registry.getState().version()).isEqualTo(2);
+    assertThat(registry.getState().version()).isEqualTo(START + 1);
   }
 
   @Test
@@ -209,15 +215,15 @@ class MetadataRegistryTest {
     registry.runCommand(new MetadataRegistry.Subscribe(behind.ref(), 0));
     RoutingTableReplica.Reset reset = behind.expectMessageClass(RoutingTableReplica.Reset.class);
     assertThat(reset.snapshot()).isEqualTo(registry.getState().snapshot());
-    assertThat(reset.snapshot().version()).isEqualTo(1);
+    assertThat(reset.snapshot().version()).isEqualTo(START);
 
-    registry.runCommand(new MetadataRegistry.Subscribe(current.ref(), 1));
+    registry.runCommand(new MetadataRegistry.Subscribe(current.ref(), START));
     current.expectNoMessage(Duration.ofMillis(200));
 
     QueueDefinition queue = QueueDefinition.of("/", "q1");
     changed(new TopologyChange.DeclareQueue(queue));
 
-    RoutingTableReplica.Changes expected = new RoutingTableReplica.Changes(1, List.of(new TopologyEvent.QueueDeclared(queue)));
+    RoutingTableReplica.Changes expected = new RoutingTableReplica.Changes(START, List.of(new TopologyEvent.QueueDeclared(queue)));
     assertThat(behind.expectMessageClass(RoutingTableReplica.Changes.class)).isEqualTo(expected);
     assertThat(current.expectMessageClass(RoutingTableReplica.Changes.class)).isEqualTo(expected);
   }
@@ -237,7 +243,7 @@ class MetadataRegistryTest {
     Topology recovered = registry.restart().state();
 
     // Only durable resources: the restart drops nothing, so the state stays exactly as it was.
-    assertNothingMorePersisted(7);
+    assertNothingMorePersisted(START + 6);
     assertThat(recovered.snapshot()).isEqualTo(before);
     assertThat(recovered.queueIncarnation(new QueueId("/", "q1")))
         .isEqualTo(before.queueIncarnations().get(before.queues().indexOf(QueueDefinition.of("/", "q1"))));
@@ -302,6 +308,9 @@ class MetadataRegistryTest {
 
   @Test
   void aHandOverInARunningClusterKeepsNonDurableAndExclusiveResources() {
+    // The registry of freshRegistry writes its start (after hashing the default user's password off
+    // the actor) on the same persistence id: let it finish before clearing, or it writes into this test.
+    awaitStarted();
     PersistenceTestKit.create(testKit.system()).clearAll();
     registry = EventSourcedBehaviorTestKit.create(testKit.system(), MetadataRegistry.create(settings, startedOnce()),
         EntityTestKits.serialization());
