@@ -128,7 +128,7 @@ class SerializationTest {
 
   private static QueueSettings fullSettings() {
     return new QueueSettings(60_000L, 3_600_000L, 100L, 1_000_000L, QueueSettings.Overflow.REJECT_PUBLISH_DLX,
-        "dlx", "dead", 5L, 10, true);
+        "dlx", "dead", 5L, 10, true, 1, QueueSettings.MirrorSync.ALL);
   }
 
   private static Delivery delivery() {
