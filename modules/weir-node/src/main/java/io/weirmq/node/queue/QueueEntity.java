@@ -13,6 +13,9 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.cluster.ClusterEvent;
+import akka.cluster.typed.Cluster;
+import akka.persistence.typed.javadsl.EffectBuilder;
 import akka.pattern.StatusReply;
 import akka.persistence.typed.PersistenceId;
 import akka.actor.typed.javadsl.Adapter;
@@ -111,9 +114,24 @@ public final class QueueEntity
   /** Tells the front that the entity can take the next batch. */
   enum BatchWritten implements Command { INSTANCE }
 
+  /** A mirror on {@code node} holds the queue's events up to {@code seqNr}. */
+  public record MirrorAck(String node, long seqNr) implements Command {}
+
+  /** Where the queue's leader and mirrors are and how far behind each mirror is. */
+  public record GetReplication(ActorRef<StatusReply<Replication>> replyTo) implements Command {}
+
+  /** The leader's node and the sequence number it wrote last, and its mirrors. */
+  public record Replication(String leader, long seqNr, List<MirrorInfo> mirrors) implements CborSerializable {}
+
+  /** One mirror as its leader sees it: {@code seqNr} is what it acknowledged (-1: nothing yet), {@code lag} the events it lacks. */
+  public record MirrorInfo(String node, long seqNr, long lag, boolean inSync) implements CborSerializable {}
+
   // Internal messages.
 
   enum Maintain implements Command { INSTANCE }
+
+  /** Cluster membership changed: the mirrors' placement may have too. */
+  enum MembersChanged implements Command { INSTANCE }
 
   record ChannelTerminated(ActorRef<ChannelMessage> channel) implements Command {}
 
@@ -156,6 +174,7 @@ public final class QueueEntity
   private int writesSinceSnapshot;
   /** False while recovery replays events: only live events count in the metrics. */
   private boolean live;
+  private final LeaderMirrors mirrors;
 
   private QueueEntity(ActorContext<Command> context, TimerScheduler<Command> timers, QueueRef queue,
       NodeSettings settings, QueueEnvironment environment) {
@@ -167,6 +186,36 @@ public final class QueueEntity
     this.settings = settings;
     this.environment = environment;
     this.meters = environment.meters(queue);
+    this.mirrors = new LeaderMirrors(context.getSystem(), queue, context.getSelf(), context.getLog());
+    if (mirrors.clustered()) {
+      ActorRef<ClusterEvent.MemberEvent> membership =
+          context.messageAdapter(ClusterEvent.MemberEvent.class, e -> MembersChanged.INSTANCE);
+      Cluster.get(context.getSystem()).subscriptions().tell(akka.cluster.typed.Subscribe.create(membership, ClusterEvent.MemberEvent.class));
+    }
+  }
+
+  /**
+   * Persists events and, when the queue has mirrors, sends them to the mirrors once written. Every
+   * write of the entity goes through here; without mirrors it is exactly {@code Effect().persist}.
+   */
+  private EffectBuilder<QueueEvent, QueueState> persist(List<QueueEvent> events) {
+    EffectBuilder<QueueEvent, QueueState> effect = Effect().persist(events);
+    if (!mirrors.active() || events.isEmpty()) {
+      return effect;
+    }
+    return effect.thenRun(s -> mirrors.replicate(events, lastSequenceNumber(context)));
+  }
+
+  private void placeMirrors(QueueState state) {
+    mirrors.place(state.settings().mirrorCount(), lastSequenceNumber(context));
+  }
+
+  private Replication replication() {
+    long seqNr = lastSequenceNumber(context);
+    List<MirrorInfo> infos = new ArrayList<>();
+    mirrors.acknowledged().forEach((node, acked) ->
+        infos.add(new MirrorInfo(node, acked, seqNr - Math.max(0, acked), acked >= seqNr)));
+    return new Replication(mirrors.selfNode(), seqNr, infos);
   }
 
   @Override
@@ -228,6 +277,7 @@ public final class QueueEntity
           state.recoveryCompleted(System.currentTimeMillis());
           live = true;
           context.getLog().debug("{} recovered: {}", queue.id(), state.counts());
+          placeMirrors(state);
           scheduleMaintain();
         })
         .onSignal(SnapshotCompleted.class, (state, completed) -> deleteOlderSnapshots(completed.metadata()))
@@ -268,6 +318,15 @@ public final class QueueEntity
         .onCommand(Purge.class, this::onPurge)
         .onCommand(GetCounts.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state.counts())))
         .onCommand(Shutdown.class, this::onShutdown)
+        .onCommand(MembersChanged.class, (state, cmd) -> {
+          placeMirrors(state);
+          return Effect().noReply();
+        })
+        .onCommand(MirrorAck.class, (state, cmd) -> {
+          mirrors.acknowledge(cmd.node(), cmd.seqNr());
+          return Effect().noReply();
+        })
+        .onCommand(GetReplication.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(replication())))
         .onCommand(DeadLettersPublished.class, this::onDeadLettersPublished)
         .onCommand(DeadLettersFailed.class, (state, cmd) -> {
           for (long id : cmd.ids().values()) {
@@ -354,7 +413,7 @@ public final class QueueEntity
     inFlightPublishes.addAll(publishes);
     batchWritten = written;
     long writeStarted = System.nanoTime();
-    return Effect().persist(QueueEvent.coalesceAcks(events)).thenRun(s -> {
+    return persist(QueueEvent.coalesceAcks(events)).thenRun(s -> {
       meters.journalWritten(writeStarted);
       done.run();
       scheduleMaintain();
@@ -376,7 +435,7 @@ public final class QueueEntity
     List<QueueEvent> expired = new ArrayList<>(state.expire(now));
     expired.addAll(state.dropOrphanedDeadLetters());
     if (!expired.isEmpty()) {
-      return Effect().persist(expired).thenRun(s -> scheduleMaintain()).thenNoReply();
+      return persist(expired).thenRun(s -> scheduleMaintain()).thenNoReply();
     }
     Delivering delivering = deliverNow(state, now);
     publishDeadLetters(state);
@@ -387,7 +446,7 @@ public final class QueueEntity
       }
       return Effect().noReply();
     }
-    return Effect().persist(delivering.events()).thenRun(s -> {
+    return persist(delivering.events()).thenRun(s -> {
       if (delivering.more()) {
         scheduleMaintain();
       }
@@ -449,7 +508,7 @@ public final class QueueEntity
     for (long id : cmd.ids().values()) {
       deadLettersInFlight.remove(id);
     }
-    return Effect().persist(state.settleDeadLetters(cmd.ids())).thenNoReply();
+    return persist(state.settleDeadLetters(cmd.ids())).thenNoReply();
   }
 
   // ------------------------------------------------------------------ consumers and channels
@@ -494,7 +553,7 @@ public final class QueueEntity
     if (events.isEmpty()) {
       return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, StatusReply.ack());
     }
-    return Effect().persist(events).thenRun(s -> scheduleMaintain())
+    return persist(events).thenRun(s -> scheduleMaintain())
         .thenReply(replyTo == null ? context.getSystem().ignoreRef() : replyTo, s -> StatusReply.ack());
   }
 
@@ -519,7 +578,10 @@ public final class QueueEntity
 
   private ReplyEffect<QueueEvent, QueueState> onConfigure(QueueState state, Configure cmd) {
     List<QueueEvent> events = state.configure(cmd.settings(), System.currentTimeMillis());
-    return Effect().persist(events).thenRun(s -> scheduleMaintain())
+    return persist(events).thenRun(s -> {
+          scheduleMaintain();
+          placeMirrors(s);
+        })
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.counts()));
   }
 
@@ -528,7 +590,7 @@ public final class QueueEntity
     QueueState.Dispatch dispatch = state.get(ownerOf(cmd.channel()), cmd.autoAck(), now);
     if (dispatch.markWanted()) {
       // Persist the delivery mark first, then answer the same request again.
-      return Effect().persist(state.markDeliveries(settings.deliveryMarkAhead()))
+      return persist(state.markDeliveries(settings.deliveryMarkAhead()))
           .thenRun(s -> context.getSelf().tell(cmd)).thenNoReply();
     }
     Optional<Delivery> delivery = dispatch.deliveries().stream().findFirst();
@@ -538,14 +600,14 @@ public final class QueueEntity
     if (delivery.isPresent()) {
       meters.delivered(1, delivery.get().redelivered() ? 1 : 0);
     }
-    return Effect().persist(dispatch.events()).thenRun(s -> scheduleTimers(s))
+    return persist(dispatch.events()).thenRun(s -> scheduleTimers(s))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new GetResult(delivery, s.counts().ready())));
   }
 
   private ReplyEffect<QueueEvent, QueueState> onPurge(QueueState state, Purge cmd) {
     List<QueueEvent> events = state.purge();
     long purged = events.isEmpty() ? 0 : ((QueueEvent.MessagesPurged) events.get(0)).ids().count();
-    return Effect().persist(events).thenReply(cmd.replyTo(), s -> StatusReply.success(purged));
+    return persist(events).thenReply(cmd.replyTo(), s -> StatusReply.success(purged));
   }
 
   private ReplyEffect<QueueEvent, QueueState> onShutdown(QueueState state, Shutdown cmd) {
@@ -553,6 +615,7 @@ public final class QueueEntity
         channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, cmd.reason())));
     consumerChannels.clear();
     meters.retire();
+    mirrors.stopAll(lastSequenceNumber(context));
     return Effect().stop().thenReply(cmd.replyTo(), s -> StatusReply.success(s.counts()));
   }
 
