@@ -84,7 +84,7 @@ public final class Broker {
     this.replica = system.systemActorOf(RoutingTableReplica.create(registry, settings, routing),
         "weir-routing-table", Props.empty());
     this.mirrorHost = MirrorHost.start(system, akka.cluster.typed.Cluster.get(system).selfMember().address().toString(),
-        MirrorSettings.from(system.settings().config()), settings.askTimeout());
+        settings.mirrors(), settings.askTimeout());
     QueueEntity.init(system, settings, new Environment());
   }
 

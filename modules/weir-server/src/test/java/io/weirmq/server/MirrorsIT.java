@@ -171,6 +171,63 @@ class MirrorsIT {
     awaitCondition(Duration.ofSeconds(30), () -> mirrorOf(spare, q).isEmpty());
   }
 
+  @Test
+  void confirmsWaitForTheInSyncMirrorsAndASilentMirrorDelaysThemOnlyUntilTheSyncTimeout() throws Exception {
+    List<Integer> ports = LocalCassandra.freePorts(3);
+    startNode("sA", ports, 0);
+    startNode("sB", ports, 1);
+    startNode("sC", ports, 2);
+    awaitMembers(3);
+    Node asker = nodes.get(0);
+    QueueId all = new QueueId(VHOST, "sync-all");
+    QueueId none = new QueueId(VHOST, "sync-none");
+    await(asker.broker().declareQueue(durable(all, Map.of("x-mirror-sync", "all"))));
+    await(asker.broker().declareQueue(durable(none, Map.of("x-mirror-sync", "none"))));
+    publish(asker, all, "warm", 10);
+    publish(asker, none, "warm", 10);
+    awaitInSync(asker, all, 2);
+    awaitInSync(asker, none, 2);
+
+    // With "all", a confirm means every in-sync mirror holds the write: the leader has their
+    // acknowledgements by the time the publisher hears of it.
+    for (int i = 0; i < 5; i++) {
+      publish(asker, all, "sync-" + i, 20);
+      QueueEntity.Replication r = await(asker.broker().replication(all));
+      assertThat(r.mirrors()).allSatisfy(m -> assertThat(m.seqNr()).as("%s acknowledged", m.node()).isEqualTo(r.seqNr()));
+    }
+
+    // A node that leads neither queue (so it holds a mirror of both) stops answering.
+    Node leaderAll = byAddress(await(asker.broker().replication(all)).leader());
+    Node leaderNone = byAddress(await(asker.broker().replication(none)).leader());
+    Node silent = nodes.stream().filter(n -> n != leaderAll && n != leaderNone).findFirst().orElseThrow();
+    Node publisher = leaderAll;
+    silent.system().terminate();
+    await(silent.system().getWhenTerminated(), Duration.ofSeconds(60));
+    nodes.remove(silent);
+
+    long started = System.nanoTime();
+    publish(publisher, none, "silent", 1);
+    double noneSeconds = (System.nanoTime() - started) / 1e9;
+    started = System.nanoTime();
+    publish(publisher, all, "silent", 1);
+    double allSeconds = (System.nanoTime() - started) / 1e9;
+    System.out.printf("MirrorsIT: with a silent mirror, confirm took %.2f s (x-mirror-sync none), %.2f s (all)%n",
+        noneSeconds, allSeconds);
+    assertThat(noneSeconds).as("x-mirror-sync none does not wait for mirrors").isLessThan(0.8);
+    // "all" waits for the silent mirror until sync-timeout (1 s here) drops it, well before the
+    // cluster downs its node (failure detection plus stable-after: 4 s or more).
+    assertThat(allSeconds).as("x-mirror-sync all waited for the silent mirror").isGreaterThanOrEqualTo(0.8);
+    assertThat(allSeconds).as("and no longer than the sync timeout").isLessThan(3.0);
+    QueueEntity.Replication r = await(publisher.broker().replication(all));
+    assertThat(r.mirrors()).filteredOn(m -> m.node().equals(silent.address()))
+        .allSatisfy(m -> assertThat(m.inSync()).isFalse());
+
+    // Later confirms do not wait for it at all.
+    started = System.nanoTime();
+    publish(publisher, all, "after", 1);
+    assertThat((System.nanoTime() - started) / 1e9).isLessThan(0.8);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private QueueEntity.Replication awaitInSync(Node asker, QueueId q, int mirrors) {
@@ -235,6 +292,7 @@ class MirrorsIT {
                 + "akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
                 + "akka.cluster.run-coordinated-shutdown-when-down = on\n"
                 + "weir.publish-timeout = 10s\n"
+                + "weir.mirrors.sync-timeout = 1s\n"
                 + "weir.ask-timeout = 30s\n"
                 + "akka.cluster.jmx.multi-mbeans-in-same-jvm = on\n")
         .withFallback(ConfigFactory.parseResources("cluster-local.conf"))

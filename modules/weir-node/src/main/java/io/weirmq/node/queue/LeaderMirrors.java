@@ -7,7 +7,9 @@ import akka.actor.typed.javadsl.Adapter;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
+import io.weirmq.core.cluster.InSyncMirrors;
 import io.weirmq.core.cluster.MirrorPlacement;
+import io.weirmq.core.queue.QueueSettings;
 import io.weirmq.core.queue.QueueEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,12 +33,15 @@ final class LeaderMirrors {
   private final boolean clustered;
   private final String selfNode;
   private final Map<String, ActorRef<MirrorHost.Command>> hosts = new HashMap<>();
-  /** The nodes that hold this queue's mirrors now, each with the sequence number it acknowledged (-1: none yet). */
-  private final Map<String, Long> acked = new LinkedHashMap<>();
+  /** The nodes that hold this queue's mirrors now, in placement order. */
+  private List<String> placed = List.of();
+  private final InSyncMirrors inSync;
   private boolean announced;
 
-  LeaderMirrors(ActorSystem<?> system, QueueRef queue, ActorRef<QueueEntity.Command> self, Logger log) {
+  LeaderMirrors(ActorSystem<?> system, QueueRef queue, ActorRef<QueueEntity.Command> self, Logger log,
+      MirrorSettings settings) {
     this.system = system;
+    this.inSync = new InSyncMirrors(settings.syncTimeout().toMillis());
     this.queue = queue;
     this.self = self;
     this.log = log;
@@ -55,12 +60,38 @@ final class LeaderMirrors {
 
   /** True when the queue has mirrors, so that writes are sent to them. */
   boolean active() {
-    return !acked.isEmpty();
+    return !placed.isEmpty();
   }
 
-  /** The mirrors' nodes in placement order, each with the sequence number it acknowledged. */
+  /** The mirrors' nodes in placement order, each with the sequence number it acknowledged (-1: none yet). */
   Map<String, Long> acknowledged() {
+    Map<String, Long> acked = new LinkedHashMap<>();
+    placed.forEach(node -> acked.put(node, inSync.ackedBy(node)));
     return acked;
+  }
+
+  boolean inSync(String node) {
+    return inSync.inSync(node);
+  }
+
+  /** The leader wrote up to {@code seqNr}. */
+  void written(long seqNr) {
+    if (active()) {
+      inSync.written(seqNr, System.currentTimeMillis());
+    }
+  }
+
+  /** Up to which sequence number publishes may be confirmed under {@code mode}. */
+  long confirmedUpTo(QueueSettings.MirrorSync mode) {
+    return inSync.confirmedUpTo(mode);
+  }
+
+  /** Drops mirrors that kept a write waiting for the sync timeout; true when some write still waits. */
+  boolean expire() {
+    for (String node : inSync.expire(System.currentTimeMillis())) {
+      log.info("Mirror of {} on {} did not acknowledge in time: out of sync until it catches up", queue.id(), node);
+    }
+    return inSync.waiting();
   }
 
   /**
@@ -80,18 +111,40 @@ final class LeaderMirrors {
       }
     }
     List<String> chosen = MirrorPlacement.choose(queue.entityId(), selfNode, members, wanted);
-    if (announced && chosen.equals(new ArrayList<>(acked.keySet()))) {
+    if (announced && chosen.equals(placed)) {
       return false;
     }
     announced = true;
-    Map<String, Long> before = new HashMap<>(acked);
-    acked.clear();
-    for (String node : chosen) {
-      acked.put(node, before.getOrDefault(node, -1L));
-    }
+    placed = chosen;
+    inSync.written(seqNr, System.currentTimeMillis());
+    inSync.place(chosen);
     log.debug("{} leads on {}; mirrors on {}", queue.id(), selfNode, chosen);
     tellAll(everyone, new MirrorHost.Placement(queue.entityId(), self, seqNr, List.copyOf(chosen)));
     return true;
+  }
+
+  /** True when every placed mirror is in sync (or there are none). */
+  boolean allInSync() {
+    for (String node : placed) {
+      if (!inSync.inSync(node)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Tells the placement again to the mirrors not in sync: one started after the first announcement
+   * reached its node (a node's host starts just after it joins) or one whose messages were lost
+   * then learns what to catch up to, even when the queue writes nothing.
+   */
+  void reannounce(long seqNr) {
+    MirrorHost.Placement p = new MirrorHost.Placement(queue.entityId(), self, seqNr, placed);
+    for (String node : placed) {
+      if (!inSync.inSync(node)) {
+        host(node).tell(p);
+      }
+    }
   }
 
   /** The queue is gone: every member stops its mirror of it. */
@@ -101,28 +154,28 @@ final class LeaderMirrors {
     }
     List<String> everyone = new ArrayList<>();
     Cluster.get(system).state().getMembers().forEach(m -> everyone.add(m.address().toString()));
-    acked.clear();
+    placed = List.of();
+    inSync.place(placed);
     tellAll(everyone, new MirrorHost.Placement(queue.entityId(), self, seqNr, List.of()));
   }
 
   /** Sends one journal write's events, the last of which has {@code lastSeqNr}, to every mirror. */
   void replicate(List<QueueEvent> events, long lastSeqNr) {
     MirrorHost.Replicate r = new MirrorHost.Replicate(queue.entityId(), self, lastSeqNr - events.size() + 1, events);
-    for (String node : acked.keySet()) {
+    inSync.written(lastSeqNr, System.currentTimeMillis());
+    for (String node : placed) {
       host(node).tell(r);
     }
   }
 
   /** Records a mirror's acknowledgement; false when the node is not (or no longer) one of the mirrors. */
   boolean acknowledge(String node, long seqNr) {
-    Long before = acked.get(node);
-    if (before == null) {
-      return false;
+    boolean was = inSync.inSync(node);
+    boolean placedHere = inSync.acked(node, seqNr);
+    if (placedHere && !was && inSync.inSync(node)) {
+      log.info("Mirror of {} on {} is in sync at {}", queue.id(), node, seqNr);
     }
-    if (seqNr > before) {
-      acked.put(node, seqNr);
-    }
-    return true;
+    return placedHere;
   }
 
   private void tellAll(List<String> nodes, MirrorHost.Command message) {

@@ -11,8 +11,11 @@ import java.time.Duration;
  * @param catchUpBatch events read from the journal per page while catching up
  * @param catchUpRetry wait before reading again when the journal did not yet show the events expected
  * @param syncTimeout a mirror that has not acknowledged a write within this drops out of the in-sync set
+ * @param syncCheckInterval while confirms wait on mirrors, how often the leader checks for that timeout
+ * @param resyncInterval while a mirror is not in sync, how often the leader tells it again what to catch up to
  */
-public record MirrorSettings(String readJournal, int catchUpBatch, Duration catchUpRetry, Duration syncTimeout) {
+public record MirrorSettings(String readJournal, int catchUpBatch, Duration catchUpRetry, Duration syncTimeout,
+    Duration syncCheckInterval, Duration resyncInterval) {
 
   public static MirrorSettings from(Config root) {
     Config c = root.getConfig("weir.mirrors");
@@ -21,6 +24,7 @@ public record MirrorSettings(String readJournal, int catchUpBatch, Duration catc
       throw new IllegalArgumentException("weir.mirrors.catch-up-batch must be at least 1, got " + batch);
     }
     return new MirrorSettings(c.getString("read-journal"), batch, c.getDuration("catch-up-retry"),
-        c.getDuration("sync-timeout"));
+        c.getDuration("sync-timeout"), c.getDuration("sync-check-interval"),
+        c.getDuration("resync-interval"));
   }
 }

@@ -133,6 +133,12 @@ public final class QueueEntity
   /** Cluster membership changed: the mirrors' placement may have too. */
   enum MembersChanged implements Command { INSTANCE }
 
+  /** Confirms wait on mirrors: drop those that did not answer in time. */
+  enum MirrorSyncCheck implements Command { INSTANCE }
+
+  /** Some mirror is not in sync: tell it again where the leader is. */
+  enum MirrorResync implements Command { INSTANCE }
+
   record ChannelTerminated(ActorRef<ChannelMessage> channel) implements Command {}
 
   record DeadLettersPublished(MessageIds ids) implements Command {}
@@ -175,6 +181,10 @@ public final class QueueEntity
   /** False while recovery replays events: only live events count in the metrics. */
   private boolean live;
   private final LeaderMirrors mirrors;
+  /** Written publishes whose confirms wait for in-sync mirrors (x-mirror-sync), in write order. */
+  private final java.util.ArrayDeque<PendingConfirms> pendingConfirms = new java.util.ArrayDeque<>();
+
+  private record PendingConfirms(long seqNr, List<Publish> publishes, List<Runnable> confirms) {}
 
   private QueueEntity(ActorContext<Command> context, TimerScheduler<Command> timers, QueueRef queue,
       NodeSettings settings, QueueEnvironment environment) {
@@ -186,7 +196,7 @@ public final class QueueEntity
     this.settings = settings;
     this.environment = environment;
     this.meters = environment.meters(queue);
-    this.mirrors = new LeaderMirrors(context.getSystem(), queue, context.getSelf(), context.getLog());
+    this.mirrors = new LeaderMirrors(context.getSystem(), queue, context.getSelf(), context.getLog(), settings.mirrors());
     if (mirrors.clustered()) {
       ActorRef<ClusterEvent.MemberEvent> membership =
           context.messageAdapter(ClusterEvent.MemberEvent.class, e -> MembersChanged.INSTANCE);
@@ -207,14 +217,28 @@ public final class QueueEntity
   }
 
   private void placeMirrors(QueueState state) {
-    mirrors.place(state.settings().mirrorCount(), lastSequenceNumber(context));
+    if (mirrors.place(state.settings().mirrorCount(), lastSequenceNumber(context))) {
+      releaseConfirms(state);
+      resyncWhileBehind();
+    }
+  }
+
+  /** Keeps re-announcing to mirrors that are not in sync, every resync-interval, until they are. */
+  private void resyncWhileBehind() {
+    if (mirrors.active() && !mirrors.allInSync()) {
+      if (!timers.isTimerActive("mirror-resync")) {
+        timers.startSingleTimer("mirror-resync", MirrorResync.INSTANCE, settings.mirrors().resyncInterval());
+      }
+    } else {
+      timers.cancel("mirror-resync");
+    }
   }
 
   private Replication replication() {
     long seqNr = lastSequenceNumber(context);
     List<MirrorInfo> infos = new ArrayList<>();
     mirrors.acknowledged().forEach((node, acked) ->
-        infos.add(new MirrorInfo(node, acked, seqNr - Math.max(0, acked), acked >= seqNr)));
+        infos.add(new MirrorInfo(node, acked, seqNr - Math.max(0, acked), mirrors.inSync(node))));
     return new Replication(mirrors.selfNode(), seqNr, infos);
   }
 
@@ -292,6 +316,10 @@ public final class QueueEntity
     for (Publish p : inFlightPublishes) {
       p.replyTo().tell(StatusReply.error(failure));
     }
+    for (PendingConfirms pending : pendingConfirms) {
+      pending.publishes().forEach(p -> p.replyTo().tell(StatusReply.error(failure)));
+    }
+    pendingConfirms.clear();
     consumerChannels.forEach((consumerId, channel) ->
         channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, reason)));
     inFlightPublishes.clear();
@@ -323,7 +351,20 @@ public final class QueueEntity
           return Effect().noReply();
         })
         .onCommand(MirrorAck.class, (state, cmd) -> {
-          mirrors.acknowledge(cmd.node(), cmd.seqNr());
+          if (mirrors.acknowledge(cmd.node(), cmd.seqNr())) {
+            releaseConfirms(state);
+          }
+          return Effect().noReply();
+        })
+        .onCommand(MirrorSyncCheck.class, (state, cmd) -> {
+          mirrors.expire();
+          releaseConfirms(state);
+          resyncWhileBehind();
+          return Effect().noReply();
+        })
+        .onCommand(MirrorResync.class, (state, cmd) -> {
+          mirrors.reannounce(lastSequenceNumber(context));
+          resyncWhileBehind();
           return Effect().noReply();
         })
         .onCommand(GetReplication.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(replication())))
@@ -346,6 +387,7 @@ public final class QueueEntity
     long now = System.currentTimeMillis();
     List<QueueEvent> events = new ArrayList<>();
     List<Runnable> replies = new ArrayList<>();
+    List<Runnable> confirms = new ArrayList<>();
 
     Set<Long> settledNow = new HashSet<>();
     long acked = 0;
@@ -382,7 +424,7 @@ public final class QueueEntity
         List<Boolean> accepted = decision.accepted().subList(offset, offset + p.messages().size());
         offset += p.messages().size();
         Confirmation confirmation = new Confirmation(List.copyOf(accepted));
-        replies.add(() -> p.replyTo().tell(StatusReply.success(confirmation)));
+        confirms.add(() -> p.replyTo().tell(StatusReply.success(confirmation)));
       }
       meters.deadLettered(decision.rejectedDeadLetters().size());
       for (Message deadLetter : decision.rejectedDeadLetters()) {
@@ -398,6 +440,14 @@ public final class QueueEntity
     long ackedNow = acked;
     Runnable done = () -> {
       meters.acked(ackedNow);
+      if (confirms.isEmpty() || !mirrors.active() || state.settings().mirrorSyncMode() == QueueSettings.MirrorSync.NONE) {
+        confirms.forEach(Runnable::run);
+      } else {
+        long seqNr = lastSequenceNumber(context);
+        mirrors.written(seqNr);
+        pendingConfirms.add(new PendingConfirms(seqNr, List.copyOf(inFlightPublishes), confirms));
+        releaseConfirms(state);
+      }
       inFlightPublishes.clear();
       replies.forEach(Runnable::run);
       if (batchWritten != null) {
@@ -418,6 +468,25 @@ public final class QueueEntity
       done.run();
       scheduleMaintain();
     }).thenNoReply();
+  }
+
+  /**
+   * Confirms the waiting publishes whose write the in-sync mirrors now hold, as x-mirror-sync asks,
+   * and keeps the sync check running while some still wait.
+   */
+  private void releaseConfirms(QueueState state) {
+    if (pendingConfirms.isEmpty()) {
+      return;
+    }
+    long upTo = mirrors.active() ? mirrors.confirmedUpTo(state.settings().mirrorSyncMode()) : Long.MAX_VALUE;
+    while (!pendingConfirms.isEmpty() && pendingConfirms.peek().seqNr() <= upTo) {
+      pendingConfirms.poll().confirms().forEach(Runnable::run);
+    }
+    if (!pendingConfirms.isEmpty() && !timers.isTimerActive("mirror-sync")) {
+      timers.startSingleTimer("mirror-sync", MirrorSyncCheck.INSTANCE, settings.mirrors().syncCheckInterval());
+    } else if (pendingConfirms.isEmpty()) {
+      timers.cancel("mirror-sync");
+    }
   }
 
   // ------------------------------------------------------------------ delivery, expiry, dead letters
