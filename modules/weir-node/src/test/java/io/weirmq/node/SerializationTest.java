@@ -171,6 +171,8 @@ class SerializationTest {
         new MirrorHost.Replicate(QUEUE_REF.entityId(), leader, 12, allQueueEvents()),
         new MirrorHost.Placement(QUEUE_REF.entityId(), leader, 11, List.of("akka://weir@127.0.0.1:1", "akka://weir@h:2")),
         new MirrorHost.ListMirrors(testKit.<MirrorHost.Mirrors>createTestProbe().ref()),
+        new MirrorHost.GetHeld(QUEUE_REF.entityId(), testKit.<MirrorHost.Held>createTestProbe().ref()),
+        new MirrorHost.Held(42),
         new MirrorHost.Mirrors("akka://weir@127.0.0.1:1",
             List.of(new MirrorHost.MirrorStatus(QUEUE_REF.entityId(), 11, false, new QueueCounts(1, 0, 5, 0, 0)))));
     values.forEach(SerializationTest::assertRoundTrips);
@@ -271,7 +273,7 @@ class SerializationTest {
         new QueueEntity.GetReplication(testKit.<StatusReply<QueueEntity.Replication>>createTestProbe().ref()),
         new QueueEntity.Replication("akka://weir@127.0.0.1:25520", 42, List.of(
             new QueueEntity.MirrorInfo("akka://weir@127.0.0.1:25521", 40, 2, false),
-            new QueueEntity.MirrorInfo("akka://weir@127.0.0.1:25522", -1, 42, false))),
+            new QueueEntity.MirrorInfo("akka://weir@127.0.0.1:25522", -1, 42, false)), 3, true),
         new QueueCounts(1, 2, 3, 4, 5),
         QUEUE_REF,
         new ChannelMessage.ConsumerCancelled(QUEUE_REF, "c1", "queue deleted"));

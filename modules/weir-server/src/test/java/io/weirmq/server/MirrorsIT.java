@@ -228,15 +228,74 @@ class MirrorsIT {
     assertThat((System.nanoTime() - started) / 1e9).isLessThan(0.8);
   }
 
+  @Test
+  void whenTheLeadersNodeCrashesTheNewLeaderAdoptsAMirrorInsteadOfReplayingTheJournal() throws Exception {
+    List<Integer> ports = LocalCassandra.freePorts(3);
+    startNode("fA", ports, 0);
+    startNode("fB", ports, 1);
+    startNode("fC", ports, 2);
+    awaitMembers(3);
+    QueueId q = new QueueId(VHOST, "failover");
+    await(nodes.get(0).broker().declareQueue(durable(q, Map.of())));
+    int batches = 60;
+    for (int b = 0; b < batches; b++) {
+      publish(nodes.get(0), q, "backlog-" + b, 50);
+    }
+    QueueEntity.Replication before = awaitInSync(nodes.get(0), q, 2);
+    assertThat(before.seqNr()).as("one journal write per batch at least").isGreaterThanOrEqualTo(batches);
+    Node leader = byAddress(before.leader());
+    Node asker = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+
+    long crashed = System.nanoTime();
+    leader.system().terminate();
+    await(leader.system().getWhenTerminated(), Duration.ofSeconds(60));
+    nodes.remove(leader);
+    // Publish until a confirm comes back: the queue is led again somewhere.
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    int attempts = 0;
+    while (true) {
+      attempts++;
+      try {
+        List<PublishOutcome> o = await(asker.broker().publish(VHOST, List.of(new Message("", q.name(),
+            MessageProperties.builder().persistent().messageId("after-crash").build(), "x".getBytes(UTF_8)))),
+            Duration.ofSeconds(15));
+        if (o.get(0).confirmed()) {
+          break;
+        }
+      } catch (RuntimeException e) {
+        assertThat(System.nanoTime()).as("confirmed again within 90 s; last error %s", e).isLessThan(deadline);
+      }
+    }
+    double failover = (System.nanoTime() - crashed) / 1e9;
+    QueueEntity.Replication after = await(asker.broker().replication(q));
+    System.out.printf("MirrorsIT: failover of a queue of %d messages (%d journal events): first confirm %.1f s after"
+        + " the crash; the new leader adopted a mirror: %s, replayed %d events%n", batches * 50, before.seqNr(),
+        failover, after.adoptedMirror(), after.replayedEvents());
+    assertThat(after.leader()).isNotEqualTo(leader.address());
+    assertThat(after.adoptedMirror()).as("the new leader took over its node's mirror").isTrue();
+    assertThat(after.replayedEvents()).as("events replayed from the journal (not from sequence 1)").isLessThanOrEqualTo(2);
+    // A publish that timed out while the queue moved may still have been written (at least once).
+    assertThat(await(asker.broker().counts(q)).total()).as("nothing confirmed is lost")
+        .isBetween((long) batches * 50 + 1, (long) batches * 50 + attempts);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private QueueEntity.Replication awaitInSync(Node asker, QueueId q, int mirrors) {
     QueueEntity.Replication[] last = new QueueEntity.Replication[1];
-    awaitCondition(Duration.ofSeconds(60), () -> {
-      last[0] = await(asker.broker().replication(q));
-      return last[0].mirrors().size() == mirrors
-          && last[0].mirrors().stream().allMatch(m -> m.inSync() && m.lag() == 0);
-    });
+    try {
+      awaitCondition(Duration.ofSeconds(60), () -> {
+        last[0] = await(asker.broker().replication(q));
+        return last[0].mirrors().size() == mirrors
+            && last[0].mirrors().stream().allMatch(m -> m.inSync() && m.lag() == 0);
+      });
+    } catch (AssertionError e) {
+      StringBuilder held = new StringBuilder();
+      for (Node n : nodes) {
+        held.append(' ').append(n.name()).append('=').append(mirrorOf(n, q));
+      }
+      throw new AssertionError(mirrors + " mirrors in sync; last seen " + last[0] + "; mirrors held:" + held, e);
+    }
     return last[0];
   }
 

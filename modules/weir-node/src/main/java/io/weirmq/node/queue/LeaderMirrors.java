@@ -37,6 +37,12 @@ final class LeaderMirrors {
   private List<String> placed = List.of();
   private final InSyncMirrors inSync;
   private boolean announced;
+  /**
+   * The Up members as the membership events told them. Not read from {@code Cluster.state()}: that
+   * view is updated by its own subscriber, so it can still lack a member whose MemberUp has already
+   * reached this queue, and the placement would then miss the new member for good.
+   */
+  private final java.util.Set<String> up = new java.util.LinkedHashSet<>();
 
   LeaderMirrors(ActorSystem<?> system, QueueRef queue, ActorRef<QueueEntity.Command> self, Logger log,
       MirrorSettings settings) {
@@ -48,6 +54,24 @@ final class LeaderMirrors {
     this.clustered = Adapter.toClassic(system) instanceof akka.actor.ExtendedActorSystem e
         && e.provider() instanceof akka.cluster.ClusterActorRefProvider;
     this.selfNode = clustered ? Cluster.get(system).selfMember().address().toString() : "";
+    if (clustered) {
+      for (Member m : Cluster.get(system).state().getMembers()) {
+        if (m.status() == MemberStatus.up()) {
+          up.add(m.address().toString());
+        }
+      }
+    }
+  }
+
+  /** Follows membership: Up members are candidates for mirrors, members leaving or gone are not. */
+  void memberEvent(akka.cluster.ClusterEvent.MemberEvent event) {
+    String node = event.member().address().toString();
+    if (event instanceof akka.cluster.ClusterEvent.MemberUp) {
+      up.add(node);
+    } else if (event instanceof akka.cluster.ClusterEvent.MemberLeft || event instanceof akka.cluster.ClusterEvent.MemberExited
+        || event instanceof akka.cluster.ClusterEvent.MemberDowned || event instanceof akka.cluster.ClusterEvent.MemberRemoved) {
+      up.remove(node);
+    }
   }
 
   boolean clustered() {
@@ -102,13 +126,10 @@ final class LeaderMirrors {
     if (!clustered) {
       return false;
     }
-    List<String> members = new ArrayList<>();
-    List<String> everyone = new ArrayList<>();
+    List<String> members = new ArrayList<>(up);
+    java.util.Set<String> everyone = new java.util.LinkedHashSet<>(up);
     for (Member m : Cluster.get(system).state().getMembers()) {
       everyone.add(m.address().toString());
-      if (m.status() == MemberStatus.up()) {
-        members.add(m.address().toString());
-      }
     }
     List<String> chosen = MirrorPlacement.choose(queue.entityId(), selfNode, members, wanted);
     if (announced && chosen.equals(placed)) {
@@ -119,7 +140,7 @@ final class LeaderMirrors {
     inSync.written(seqNr, System.currentTimeMillis());
     inSync.place(chosen);
     log.debug("{} leads on {}; mirrors on {}", queue.id(), selfNode, chosen);
-    tellAll(everyone, new MirrorHost.Placement(queue.entityId(), self, seqNr, List.copyOf(chosen)));
+    tellAll(new ArrayList<>(everyone), new MirrorHost.Placement(queue.entityId(), self, seqNr, List.copyOf(chosen)));
     return true;
   }
 

@@ -53,6 +53,20 @@ public final class MirrorHost extends AbstractBehavior<MirrorHost.Command> {
   public record MirrorStatus(String entityId, long seqNr, boolean catchingUp, QueueCounts counts)
       implements CborSerializable {}
 
+  /** Asked by the shard allocation: the sequence number this node's mirror of the queue holds (-1: none). */
+  public record GetHeld(String entityId, ActorRef<Held> replyTo) implements Command {}
+
+  public record Held(long seqNr) implements CborSerializable {}
+
+  /**
+   * Asked by this node's {@link MirrorSnapshotStore} when the queue's leader starts here: the mirror
+   * hands its state over and stops. Local only: the state object itself is handed over, not a copy.
+   */
+  record Adopt(String entityId, ActorRef<Adopted> replyTo) implements Command {}
+
+  /** The mirror's state and the sequence number it holds, or null state when there is no mirror here. */
+  record Adopted(io.weirmq.core.queue.QueueState state, long seqNr) {}
+
   private record MirrorStopped(String entityId, ActorRef<QueueMirror.Command> mirror) implements Command {}
 
   public static ActorRef<Command> start(ActorSystem<?> system, String selfNode, MirrorSettings settings,
@@ -83,6 +97,24 @@ public final class MirrorHost extends AbstractBehavior<MirrorHost.Command> {
         })
         .onMessage(Placement.class, this::onPlacement)
         .onMessage(ListMirrors.class, this::onList)
+        .onMessage(GetHeld.class, g -> {
+          ActorRef<QueueMirror.Command> m = mirrors.get(g.entityId());
+          if (m == null) {
+            g.replyTo().tell(new Held(-1));
+          } else {
+            m.tell(new QueueMirror.ReportHeld(g.replyTo()));
+          }
+          return this;
+        })
+        .onMessage(Adopt.class, a -> {
+          ActorRef<QueueMirror.Command> m = mirrors.remove(a.entityId());
+          if (m == null) {
+            a.replyTo().tell(new Adopted(null, -1));
+          } else {
+            m.tell(new QueueMirror.HandOver(a.replyTo()));
+          }
+          return this;
+        })
         .onMessage(MirrorStopped.class, s -> {
           mirrors.remove(s.entityId(), s.mirror());
           return this;

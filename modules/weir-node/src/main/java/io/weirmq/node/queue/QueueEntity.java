@@ -121,7 +121,8 @@ public final class QueueEntity
   public record GetReplication(ActorRef<StatusReply<Replication>> replyTo) implements Command {}
 
   /** The leader's node and the sequence number it wrote last, and its mirrors. */
-  public record Replication(String leader, long seqNr, List<MirrorInfo> mirrors) implements CborSerializable {}
+  public record Replication(String leader, long seqNr, List<MirrorInfo> mirrors, long replayedEvents,
+      boolean adoptedMirror) implements CborSerializable {}
 
   /** One mirror as its leader sees it: {@code seqNr} is what it acknowledged (-1: nothing yet), {@code lag} the events it lacks. */
   public record MirrorInfo(String node, long seqNr, long lag, boolean inSync) implements CborSerializable {}
@@ -131,7 +132,7 @@ public final class QueueEntity
   enum Maintain implements Command { INSTANCE }
 
   /** Cluster membership changed: the mirrors' placement may have too. */
-  enum MembersChanged implements Command { INSTANCE }
+  record MembersChanged(ClusterEvent.MemberEvent event) implements Command {}
 
   /** Confirms wait on mirrors: drop those that did not answer in time. */
   enum MirrorSyncCheck implements Command { INSTANCE }
@@ -152,8 +153,36 @@ public final class QueueEntity
    * {@link QueueFront} that batches writes for its event-sourced {@code QueueEntity} child.
    */
   public static void init(ActorSystem<?> system, NodeSettings settings, QueueEnvironment environment) {
+    com.typesafe.config.Config least =
+        system.settings().config().getConfig("akka.cluster.sharding.least-shard-allocation-strategy");
+    var fallback = akka.cluster.sharding.ShardCoordinator.ShardAllocationStrategy$.MODULE$.leastShardAllocationStrategy(
+        least.getInt("rebalance-absolute-limit"), least.getDouble("rebalance-relative-limit"));
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-        ctx -> QueueFront.create(QueueRef.fromEntityId(ctx.getEntityId()), settings, environment)));
+            ctx -> QueueFront.create(QueueRef.fromEntityId(ctx.getEntityId()), settings, environment))
+        .withMessageExtractor(new OneShardPerQueue())
+        .withAllocationStrategy(new MirrorAwareAllocation(fallback, settings.askTimeout())));
+  }
+
+  /**
+   * Each queue is its own shard, so that its leader can be placed on its own (where its best mirror
+   * is, {@link MirrorAwareAllocation}) rather than with whatever other queues hash to its shard.
+   */
+  private static final class OneShardPerQueue
+      extends akka.cluster.sharding.typed.ShardingMessageExtractor<akka.cluster.sharding.typed.ShardingEnvelope<Command>, Command> {
+    @Override
+    public String entityId(akka.cluster.sharding.typed.ShardingEnvelope<Command> envelope) {
+      return envelope.entityId();
+    }
+
+    @Override
+    public String shardId(String entityId) {
+      return entityId;
+    }
+
+    @Override
+    public Command unwrapMessage(akka.cluster.sharding.typed.ShardingEnvelope<Command> envelope) {
+      return envelope.message();
+    }
   }
 
   public static Behavior<Command> create(QueueRef queue, NodeSettings settings, QueueEnvironment environment) {
@@ -180,6 +209,9 @@ public final class QueueEntity
   private int writesSinceSnapshot;
   /** False while recovery replays events: only live events count in the metrics. */
   private boolean live;
+  /** Events this incarnation replayed from the journal in its recovery, and whether it adopted a mirror's state. */
+  private long replayedEvents;
+  private boolean adoptedMirror;
   private final LeaderMirrors mirrors;
   /** Written publishes whose confirms wait for in-sync mirrors (x-mirror-sync), in write order. */
   private final java.util.ArrayDeque<PendingConfirms> pendingConfirms = new java.util.ArrayDeque<>();
@@ -199,7 +231,7 @@ public final class QueueEntity
     this.mirrors = new LeaderMirrors(context.getSystem(), queue, context.getSelf(), context.getLog(), settings.mirrors());
     if (mirrors.clustered()) {
       ActorRef<ClusterEvent.MemberEvent> membership =
-          context.messageAdapter(ClusterEvent.MemberEvent.class, e -> MembersChanged.INSTANCE);
+          context.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new);
       Cluster.get(context.getSystem()).subscriptions().tell(akka.cluster.typed.Subscribe.create(membership, ClusterEvent.MemberEvent.class));
     }
   }
@@ -239,7 +271,7 @@ public final class QueueEntity
     List<MirrorInfo> infos = new ArrayList<>();
     mirrors.acknowledged().forEach((node, acked) ->
         infos.add(new MirrorInfo(node, acked, seqNr - Math.max(0, acked), mirrors.inSync(node))));
-    return new Replication(mirrors.selfNode(), seqNr, infos);
+    return new Replication(mirrors.selfNode(), seqNr, infos, replayedEvents, adoptedMirror);
   }
 
   @Override
@@ -252,6 +284,8 @@ public final class QueueEntity
     return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
       if (live) {
         meters.persisted(event);
+      } else {
+        replayedEvents++;
       }
       return state.apply(event);
     });
@@ -289,6 +323,10 @@ public final class QueueEntity
 
       @Override
       public QueueState fromJournal(Object from) {
+        if (from instanceof MirrorSnapshotStore.AdoptedState adopted) {
+          adoptedMirror = true;
+          return adopted.state();
+        }
         return QueueState.restore(queue.id(), (QueueSnapshot) from, new HeapBodyStore());
       }
     };
@@ -347,6 +385,7 @@ public final class QueueEntity
         .onCommand(GetCounts.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state.counts())))
         .onCommand(Shutdown.class, this::onShutdown)
         .onCommand(MembersChanged.class, (state, cmd) -> {
+          mirrors.memberEvent(cmd.event());
           placeMirrors(state);
           return Effect().noReply();
         })

@@ -39,6 +39,11 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
 
   enum Stop implements Command { INSTANCE }
 
+  record ReportHeld(ActorRef<MirrorHost.Held> replyTo) implements Command {}
+
+  /** The queue's leader starts on this node: hand the state over and stop (no copy is made). */
+  record HandOver(ActorRef<MirrorHost.Adopted> replyTo) implements Command {}
+
   private record Page(List<EventEnvelope> events) implements Command {}
 
   private record PageFailed(Throwable failure) implements Command {}
@@ -97,6 +102,15 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
           return this;
         })
         .onMessage(Stop.class, s -> Behaviors.stopped())
+        .onMessage(ReportHeld.class, r -> {
+          r.replyTo().tell(new MirrorHost.Held(held));
+          return this;
+        })
+        .onMessage(HandOver.class, h -> {
+          getContext().getLog().info("Mirror of {} at {} handed over to its new leader on this node", queue.id(), held);
+          h.replyTo().tell(new MirrorHost.Adopted(held > 0 ? state : null, held));
+          return Behaviors.stopped();
+        })
         .build();
   }
 
