@@ -479,16 +479,20 @@ public final class QueueEntity
     long ackedNow = acked;
     Runnable done = () -> {
       meters.acked(ackedNow);
-      if (confirms.isEmpty() || !mirrors.active() || state.settings().mirrorSyncMode() == QueueSettings.MirrorSync.NONE) {
+      boolean holdConfirms = !confirms.isEmpty() && mirrors.active()
+          && state.settings().mirrorSyncMode() != QueueSettings.MirrorSync.NONE;
+      List<Publish> held = holdConfirms ? List.copyOf(inFlightPublishes) : List.of();
+      inFlightPublishes.clear();
+      // Settlements first, then confirms: the order replies had before mirrors.
+      replies.forEach(Runnable::run);
+      if (!holdConfirms) {
         confirms.forEach(Runnable::run);
       } else {
         long seqNr = lastSequenceNumber(context);
         mirrors.written(seqNr);
-        pendingConfirms.add(new PendingConfirms(seqNr, List.copyOf(inFlightPublishes), confirms));
+        pendingConfirms.add(new PendingConfirms(seqNr, held, confirms));
         releaseConfirms(state);
       }
-      inFlightPublishes.clear();
-      replies.forEach(Runnable::run);
       if (batchWritten != null) {
         batchWritten.tell(BatchWritten.INSTANCE);
         batchWritten = null;
