@@ -27,6 +27,8 @@ import io.weirmq.node.metrics.NodeMetrics;
 import io.weirmq.node.metrics.QueueMeters;
 import io.weirmq.node.queue.QueueEntity;
 import io.weirmq.node.queue.QueueEnvironment;
+import io.weirmq.node.queue.MirrorHost;
+import io.weirmq.node.queue.MirrorSettings;
 import io.weirmq.node.queue.QueueRef;
 import io.weirmq.node.registry.MetadataRegistry;
 import io.weirmq.node.registry.RoutingTableReplica;
@@ -74,6 +76,7 @@ public final class Broker {
   private final NodeHealth health;
   private final SecuritySettings security;
   private final Authenticator authenticator;
+  private final ActorRef<MirrorHost.Command> mirrorHost;
 
   private Broker(ActorSystem<?> system, NodeSettings settings, AtomicReference<Topology> routing) {
     this.system = system;
@@ -88,6 +91,8 @@ public final class Broker {
     this.health = new NodeHealth(system, registry, settings, HealthSettings.from(system.settings().config()));
     this.replica = system.systemActorOf(RoutingTableReplica.create(registry, settings, routing),
         "weir-routing-table", Props.empty());
+    this.mirrorHost = MirrorHost.start(system, akka.cluster.typed.Cluster.get(system).selfMember().address().toString(),
+        settings.mirrors(), settings.askTimeout());
     QueueEntity.init(system, settings, new Environment());
     this.security = SecuritySettings.from(system.settings().config());
     this.authenticator = new Authenticator(system, routing::get, security);
@@ -246,6 +251,16 @@ public final class Broker {
 
   public CompletionStage<QueueCounts> counts(QueueId queue) {
     return askQueue(refOf(topology(), queue), QueueEntity.GetCounts::new);
+  }
+
+  /** The queue's leader node, the sequence number it wrote last, and each mirror's node and lag. */
+  public CompletionStage<QueueEntity.Replication> replication(QueueId queue) {
+    return askQueue(refOf(topology(), queue), QueueEntity.GetReplication::new);
+  }
+
+  /** The mirrors this node holds, each with the sequence number it holds. */
+  public CompletionStage<MirrorHost.Mirrors> mirrorsHere() {
+    return fromAkka(AskPattern.ask(mirrorHost, MirrorHost.ListMirrors::new, settings.askTimeout(), system.scheduler()));
   }
 
   /**

@@ -16,7 +16,8 @@ public record NodeSettings(
     int maxBatchMessages,
     Duration registryResubscribeInterval,
     Duration restartMinBackoff,
-    Duration restartMaxBackoff) {
+    Duration restartMaxBackoff,
+    io.weirmq.node.queue.MirrorSettings mirrors) {
 
   public static NodeSettings from(Config root) {
     Config c = root.getConfig("weir");
@@ -31,6 +32,7 @@ public record NodeSettings(
         c.getInt("queue.max-batch-messages"),
         c.getDuration("registry.resubscribe-interval"),
         c.getDuration("supervision.restart-min-backoff"),
-        c.getDuration("supervision.restart-max-backoff"));
+        c.getDuration("supervision.restart-max-backoff"),
+        io.weirmq.node.queue.MirrorSettings.from(root));
   }
 }

@@ -34,6 +34,7 @@ import io.weirmq.core.security.Permission;
 import io.weirmq.core.security.User;
 import io.weirmq.node.queue.ChannelMessage;
 import io.weirmq.node.queue.QueueEntity;
+import io.weirmq.node.queue.MirrorHost;
 import io.weirmq.node.queue.QueueRef;
 import io.weirmq.node.registry.MetadataRegistry;
 import io.weirmq.node.registry.RoutingTableReplica;
@@ -131,7 +132,7 @@ class SerializationTest {
 
   private static QueueSettings fullSettings() {
     return new QueueSettings(60_000L, 3_600_000L, 100L, 1_000_000L, QueueSettings.Overflow.REJECT_PUBLISH_DLX,
-        "dlx", "dead", 5L, 10, true);
+        "dlx", "dead", 5L, 10, true, 1, QueueSettings.MirrorSync.ALL);
   }
 
   private static Delivery delivery() {
@@ -161,7 +162,30 @@ class SerializationTest {
 
   @Test
   void everyQueueEventRoundTrips() {
-    List<QueueEvent> events = List.of(
+    List<QueueEvent> events = allQueueEvents();
+    events.forEach(SerializationTest::assertRoundTrips);
+    assertCoversEverySubtype(QueueEvent.class, events);
+  }
+
+  @Test
+  void mirrorMessagesRoundTripWithEveryQueueEventInsideAReplicate() {
+    ActorRef<QueueEntity.Command> leader = testKit.<QueueEntity.Command>createTestProbe().ref();
+    List<Object> values = List.of(
+        new MirrorHost.Replicate(QUEUE_REF.entityId(), leader, 12, allQueueEvents()),
+        new MirrorHost.Placement(QUEUE_REF.entityId(), leader, 11, List.of("akka://weir@127.0.0.1:1", "akka://weir@h:2")),
+        new MirrorHost.ListMirrors(testKit.<MirrorHost.Mirrors>createTestProbe().ref()),
+        new MirrorHost.GetHeld(QUEUE_REF.entityId(), testKit.<MirrorHost.Held>createTestProbe().ref()),
+        new MirrorHost.Held(42),
+        new MirrorHost.Mirrors("akka://weir@127.0.0.1:1",
+            List.of(new MirrorHost.MirrorStatus(QUEUE_REF.entityId(), 11, false, new QueueCounts(1, 0, 5, 0, 0)))));
+    values.forEach(SerializationTest::assertRoundTrips);
+    Set<Class<?>> publicCommands = Arrays.stream(MirrorHost.Command.class.getPermittedSubclasses())
+        .filter(c -> java.lang.reflect.Modifier.isPublic(c.getModifiers())).collect(Collectors.toSet());
+    assertThat(values.stream().map(Object::getClass).collect(Collectors.toSet())).containsAll(publicCommands);
+  }
+
+  private static List<QueueEvent> allQueueEvents() {
+    return List.of(
         new QueueEvent.QueueConfigured(fullSettings()),
         new QueueEvent.QueueConfigured(QueueSettings.DEFAULT),
         new QueueEvent.MessagesEnqueued(List.of(
@@ -174,9 +198,6 @@ class SerializationTest {
         new QueueEvent.DeadLettersSettled(MessageIds.of(4)),
         new QueueEvent.MessagesDiscarded(MessageIds.of(6), DeadLetterReason.MAXLEN),
         new QueueEvent.MessagesPurged(MessageIds.of()));
-
-    events.forEach(SerializationTest::assertRoundTrips);
-    assertCoversEverySubtype(QueueEvent.class, events);
   }
 
   @Test
@@ -262,6 +283,11 @@ class SerializationTest {
         new QueueEntity.Purge(testKit.<StatusReply<Long>>createTestProbe().ref()),
         new QueueEntity.GetCounts(counts),
         new QueueEntity.Shutdown("queue deleted", counts),
+        new QueueEntity.MirrorAck("akka://weir@127.0.0.1:25520", 42),
+        new QueueEntity.GetReplication(testKit.<StatusReply<QueueEntity.Replication>>createTestProbe().ref()),
+        new QueueEntity.Replication("akka://weir@127.0.0.1:25520", 42, List.of(
+            new QueueEntity.MirrorInfo("akka://weir@127.0.0.1:25521", 40, 2, false),
+            new QueueEntity.MirrorInfo("akka://weir@127.0.0.1:25522", -1, 42, false)), 3, true),
         new QueueCounts(1, 2, 3, 4, 5),
         QUEUE_REF,
         new ChannelMessage.ConsumerCancelled(QUEUE_REF, "c1", "queue deleted"));

@@ -43,10 +43,16 @@ class ProfilesTest {
     String journal = c.getString("akka.persistence.journal.plugin");
     String snapshots = c.getString("akka.persistence.snapshot-store.plugin");
     assertThat(journal).isEqualTo("akka.persistence.cassandra.journal");
-    assertThat(snapshots).isEqualTo("akka.persistence.cassandra.snapshot");
+    // Queue leaders adopt a local mirror's state through this store; everything else goes to Cassandra's.
+    assertThat(snapshots).isEqualTo("weir-mirror-snapshot-store");
+    assertThat(c.getString(snapshots + ".class")).isEqualTo("io.weirmq.node.queue.MirrorSnapshotStore");
+    String delegate = c.getString(snapshots + ".delegate");
+    assertThat(delegate).isEqualTo("akka.persistence.cassandra.snapshot");
+    assertThat(c.getString("weir.mirrors.read-journal")).isEqualTo("akka.persistence.cassandra.query");
     // akka-persistence-cassandra's reference.conf defines the plugin classes the profile points at.
     assertThat(c.getString(journal + ".class")).contains("cassandra");
-    assertThat(c.getString(snapshots + ".class")).contains("cassandra");
+    assertThat(c.getString(delegate + ".class")).contains("cassandra");
+    assertThat(c.getString("akka.persistence.cassandra.query.class")).contains("cassandra");
     assertThat(c.getStringList("datastax-java-driver.basic.contact-points")).containsExactly("127.0.0.1:9042");
     assertThat(c.getBoolean("weir.cluster.self-join")).isFalse();
     assertThat(c.getStringList("akka.cluster.seed-nodes")).isNotEmpty();
@@ -59,7 +65,8 @@ class ProfilesTest {
   void theCassandraDevelopmentProfileJoinsItselfAndLetsThePluginCreateItsTables() {
     Config c = profile("cassandra-dev.conf");
     assertThat(c.getString("akka.persistence.journal.plugin")).isEqualTo("akka.persistence.cassandra.journal");
-    assertThat(c.getString("akka.persistence.snapshot-store.plugin")).isEqualTo("akka.persistence.cassandra.snapshot");
+    assertThat(c.getString("akka.persistence.snapshot-store.plugin")).isEqualTo("weir-mirror-snapshot-store");
+    assertThat(c.getString("weir-mirror-snapshot-store.delegate")).isEqualTo("akka.persistence.cassandra.snapshot");
     assertThat(c.getBoolean("weir.cluster.self-join")).isTrue();
     assertThat(c.getStringList("akka.cluster.seed-nodes")).isEmpty();
     assertAutocreate(c, true);

@@ -21,6 +21,8 @@ import java.util.Set;
  * @param deliveryLimit x-delivery-limit: returns allowed before a message is dead-lettered, or null
  * @param maxPriority x-max-priority (1-255), or null for a queue that ignores priorities
  * @param singleActiveConsumer x-single-active-consumer
+ * @param mirrors x-mirrors: copies on other nodes, or null for the default ({@link #DEFAULT_MIRRORS})
+ * @param mirrorSync x-mirror-sync: which mirrors a publisher confirm waits for, or null for majority
  */
 public record QueueSettings(
     Long messageTtl,
@@ -32,10 +34,53 @@ public record QueueSettings(
     String deadLetterRoutingKey,
     Long deliveryLimit,
     Integer maxPriority,
-    boolean singleActiveConsumer) {
+    boolean singleActiveConsumer,
+    Integer mirrors,
+    MirrorSync mirrorSync) {
+
+  /** Mirrors a queue has when x-mirrors is not given (three copies in all), capped by the cluster's size. */
+  public static final int DEFAULT_MIRRORS = 2;
 
   public static final QueueSettings DEFAULT =
-      new QueueSettings(null, null, null, null, Overflow.DROP_HEAD, null, null, null, null, false);
+      new QueueSettings(null, null, null, null, Overflow.DROP_HEAD, null, null, null, null, false, null, null);
+
+  /** Which copies a publisher confirm waits for, besides the journal write. */
+  public enum MirrorSync {
+    /** Every in-sync mirror. */
+    ALL("all"),
+    /** A majority of all copies, the leader included. */
+    MAJORITY("majority"),
+    /** None: the journal write alone. */
+    NONE("none");
+
+    private final String wireName;
+
+    MirrorSync(String wireName) {
+      this.wireName = wireName;
+    }
+
+    public String wireName() {
+      return wireName;
+    }
+
+    static MirrorSync parse(String field, String value) {
+      for (MirrorSync m : values()) {
+        if (m.wireName.equals(value)) {
+          return m;
+        }
+      }
+      throw BrokerException.invalid(field, "must be all, majority or none, got \"" + value + "\"");
+    }
+  }
+
+  /** How many mirrors the queue asks for (before the cluster's size caps it). */
+  public int mirrorCount() {
+    return mirrors == null ? DEFAULT_MIRRORS : mirrors;
+  }
+
+  public MirrorSync mirrorSyncMode() {
+    return mirrorSync == null ? MirrorSync.MAJORITY : mirrorSync;
+  }
 
   /** What a queue does when a publish would exceed x-max-length or x-max-length-bytes. */
   public enum Overflow {
@@ -94,13 +139,12 @@ public record QueueSettings(
     if (type != null && !type.equals("classic") && !type.equals("quorum")) {
       throw BrokerException.invalid("arguments.x-queue-type", "must be classic or quorum (both are mirrored event-sourced queues here), got \"" + type + "\"");
     }
-    FieldValues.optionalLong(args, "x-mirrors", "arguments.x-mirrors", 0, 16);
+    Long mirrors = FieldValues.optionalLong(args, "x-mirrors", "arguments.x-mirrors", 0, 16);
     String sync = FieldValues.optionalString(args, "x-mirror-sync", "arguments.x-mirror-sync");
-    if (sync != null && !Set.of("all", "majority", "none").contains(sync)) {
-      throw BrokerException.invalid("arguments.x-mirror-sync", "must be all, majority or none, got \"" + sync + "\"");
-    }
+    MirrorSync mirrorSync = sync == null ? null : MirrorSync.parse("arguments.x-mirror-sync", sync);
     return new QueueSettings(ttl, expires, maxLength, maxBytes, overflow, dlx, dlrk, deliveryLimit,
-        maxPriority == null ? null : maxPriority.intValue(), sac != null && sac);
+        maxPriority == null ? null : maxPriority.intValue(), sac != null && sac,
+        mirrors == null ? null : mirrors.intValue(), mirrorSync);
   }
 
   public boolean hasDeadLetterExchange() {

@@ -41,13 +41,26 @@ class QueueSettingsTest {
     args.put("x-max-priority", 10);
     args.put("x-single-active-consumer", true);
     args.put("x-queue-type", "quorum");
+    args.put("x-mirrors", 1);
+    args.put("x-mirror-sync", "all");
     args.put("note", "kept but meaningless");
 
     QueueSettings s = QueueSettings.fromArguments(args);
 
     assertThat(s).isEqualTo(new QueueSettings(1000L, 60_000L, 10L, 1024L, Overflow.REJECT_PUBLISH_DLX, "dlx", "dead",
-        5L, 10, true));
+        5L, 10, true, 1, QueueSettings.MirrorSync.ALL));
     assertThat(s.priorityLanes()).isEqualTo(11);
+    assertThat(s.mirrorCount()).isEqualTo(1);
+    assertThat(s.mirrorSyncMode()).isEqualTo(QueueSettings.MirrorSync.ALL);
+  }
+
+  @Test
+  void mirrorsDefaultToTwoAndSyncToMajority() {
+    assertThat(QueueSettings.DEFAULT.mirrorCount()).isEqualTo(2);
+    assertThat(QueueSettings.DEFAULT.mirrorSyncMode()).isEqualTo(QueueSettings.MirrorSync.MAJORITY);
+    assertThat(QueueSettings.fromArguments(Map.of("x-mirrors", 0)).mirrorCount()).isZero();
+    assertInvalid(Map.of("x-mirrors", -1), "arguments.x-mirrors");
+    assertInvalid(Map.of("x-mirror-sync", "some"), "arguments.x-mirror-sync");
   }
 
   @Test

@@ -13,6 +13,9 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.cluster.ClusterEvent;
+import akka.cluster.typed.Cluster;
+import akka.persistence.typed.javadsl.EffectBuilder;
 import akka.pattern.StatusReply;
 import akka.persistence.typed.PersistenceId;
 import akka.actor.typed.javadsl.Adapter;
@@ -111,9 +114,31 @@ public final class QueueEntity
   /** Tells the front that the entity can take the next batch. */
   enum BatchWritten implements Command { INSTANCE }
 
+  /** A mirror on {@code node} holds the queue's events up to {@code seqNr}. */
+  public record MirrorAck(String node, long seqNr) implements Command {}
+
+  /** Where the queue's leader and mirrors are and how far behind each mirror is. */
+  public record GetReplication(ActorRef<StatusReply<Replication>> replyTo) implements Command {}
+
+  /** The leader's node and the sequence number it wrote last, and its mirrors. */
+  public record Replication(String leader, long seqNr, List<MirrorInfo> mirrors, long replayedEvents,
+      boolean adoptedMirror) implements CborSerializable {}
+
+  /** One mirror as its leader sees it: {@code seqNr} is what it acknowledged (-1: nothing yet), {@code lag} the events it lacks. */
+  public record MirrorInfo(String node, long seqNr, long lag, boolean inSync) implements CborSerializable {}
+
   // Internal messages.
 
   enum Maintain implements Command { INSTANCE }
+
+  /** Cluster membership changed: the mirrors' placement may have too. */
+  record MembersChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+  /** Confirms wait on mirrors: drop those that did not answer in time. */
+  enum MirrorSyncCheck implements Command { INSTANCE }
+
+  /** Some mirror is not in sync: tell it again where the leader is. */
+  enum MirrorResync implements Command { INSTANCE }
 
   record ChannelTerminated(ActorRef<ChannelMessage> channel) implements Command {}
 
@@ -128,8 +153,36 @@ public final class QueueEntity
    * {@link QueueFront} that batches writes for its event-sourced {@code QueueEntity} child.
    */
   public static void init(ActorSystem<?> system, NodeSettings settings, QueueEnvironment environment) {
+    com.typesafe.config.Config least =
+        system.settings().config().getConfig("akka.cluster.sharding.least-shard-allocation-strategy");
+    var fallback = akka.cluster.sharding.ShardCoordinator.ShardAllocationStrategy$.MODULE$.leastShardAllocationStrategy(
+        least.getInt("rebalance-absolute-limit"), least.getDouble("rebalance-relative-limit"));
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY,
-        ctx -> QueueFront.create(QueueRef.fromEntityId(ctx.getEntityId()), settings, environment)));
+            ctx -> QueueFront.create(QueueRef.fromEntityId(ctx.getEntityId()), settings, environment))
+        .withMessageExtractor(new OneShardPerQueue())
+        .withAllocationStrategy(new MirrorAwareAllocation(fallback, settings.askTimeout())));
+  }
+
+  /**
+   * Each queue is its own shard, so that its leader can be placed on its own (where its best mirror
+   * is, {@link MirrorAwareAllocation}) rather than with whatever other queues hash to its shard.
+   */
+  private static final class OneShardPerQueue
+      extends akka.cluster.sharding.typed.ShardingMessageExtractor<akka.cluster.sharding.typed.ShardingEnvelope<Command>, Command> {
+    @Override
+    public String entityId(akka.cluster.sharding.typed.ShardingEnvelope<Command> envelope) {
+      return envelope.entityId();
+    }
+
+    @Override
+    public String shardId(String entityId) {
+      return entityId;
+    }
+
+    @Override
+    public Command unwrapMessage(akka.cluster.sharding.typed.ShardingEnvelope<Command> envelope) {
+      return envelope.message();
+    }
   }
 
   public static Behavior<Command> create(QueueRef queue, NodeSettings settings, QueueEnvironment environment) {
@@ -156,6 +209,14 @@ public final class QueueEntity
   private int writesSinceSnapshot;
   /** False while recovery replays events: only live events count in the metrics. */
   private boolean live;
+  /** Events this incarnation replayed from the journal in its recovery, and whether it adopted a mirror's state. */
+  private long replayedEvents;
+  private boolean adoptedMirror;
+  private final LeaderMirrors mirrors;
+  /** Written publishes whose confirms wait for in-sync mirrors (x-mirror-sync), in write order. */
+  private final java.util.ArrayDeque<PendingConfirms> pendingConfirms = new java.util.ArrayDeque<>();
+
+  private record PendingConfirms(long seqNr, List<Publish> publishes, List<Runnable> confirms) {}
 
   private QueueEntity(ActorContext<Command> context, TimerScheduler<Command> timers, QueueRef queue,
       NodeSettings settings, QueueEnvironment environment) {
@@ -167,6 +228,50 @@ public final class QueueEntity
     this.settings = settings;
     this.environment = environment;
     this.meters = environment.meters(queue);
+    this.mirrors = new LeaderMirrors(context.getSystem(), queue, context.getSelf(), context.getLog(), settings.mirrors());
+    if (mirrors.clustered()) {
+      ActorRef<ClusterEvent.MemberEvent> membership =
+          context.messageAdapter(ClusterEvent.MemberEvent.class, MembersChanged::new);
+      Cluster.get(context.getSystem()).subscriptions().tell(akka.cluster.typed.Subscribe.create(membership, ClusterEvent.MemberEvent.class));
+    }
+  }
+
+  /**
+   * Persists events and, when the queue has mirrors, sends them to the mirrors once written. Every
+   * write of the entity goes through here; without mirrors it is exactly {@code Effect().persist}.
+   */
+  private EffectBuilder<QueueEvent, QueueState> persist(List<QueueEvent> events) {
+    EffectBuilder<QueueEvent, QueueState> effect = Effect().persist(events);
+    if (!mirrors.active() || events.isEmpty()) {
+      return effect;
+    }
+    return effect.thenRun(s -> mirrors.replicate(events, lastSequenceNumber(context)));
+  }
+
+  private void placeMirrors(QueueState state) {
+    if (mirrors.place(state.settings().mirrorCount(), lastSequenceNumber(context))) {
+      releaseConfirms(state);
+      resyncWhileBehind();
+    }
+  }
+
+  /** Keeps re-announcing to mirrors that are not in sync, every resync-interval, until they are. */
+  private void resyncWhileBehind() {
+    if (mirrors.active() && !mirrors.allInSync()) {
+      if (!timers.isTimerActive("mirror-resync")) {
+        timers.startSingleTimer("mirror-resync", MirrorResync.INSTANCE, settings.mirrors().resyncInterval());
+      }
+    } else {
+      timers.cancel("mirror-resync");
+    }
+  }
+
+  private Replication replication() {
+    long seqNr = lastSequenceNumber(context);
+    List<MirrorInfo> infos = new ArrayList<>();
+    mirrors.acknowledged().forEach((node, acked) ->
+        infos.add(new MirrorInfo(node, acked, seqNr - Math.max(0, acked), mirrors.inSync(node))));
+    return new Replication(mirrors.selfNode(), seqNr, infos, replayedEvents, adoptedMirror);
   }
 
   @Override
@@ -179,6 +284,8 @@ public final class QueueEntity
     return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
       if (live) {
         meters.persisted(event);
+      } else {
+        replayedEvents++;
       }
       return state.apply(event);
     });
@@ -216,6 +323,10 @@ public final class QueueEntity
 
       @Override
       public QueueState fromJournal(Object from) {
+        if (from instanceof MirrorSnapshotStore.AdoptedState adopted) {
+          adoptedMirror = true;
+          return adopted.state();
+        }
         return QueueState.restore(queue.id(), (QueueSnapshot) from, new HeapBodyStore());
       }
     };
@@ -228,6 +339,7 @@ public final class QueueEntity
           state.recoveryCompleted(System.currentTimeMillis());
           live = true;
           context.getLog().debug("{} recovered: {}", queue.id(), state.counts());
+          placeMirrors(state);
           scheduleMaintain();
         })
         .onSignal(SnapshotCompleted.class, (state, completed) -> deleteOlderSnapshots(completed.metadata()))
@@ -242,6 +354,10 @@ public final class QueueEntity
     for (Publish p : inFlightPublishes) {
       p.replyTo().tell(StatusReply.error(failure));
     }
+    for (PendingConfirms pending : pendingConfirms) {
+      pending.publishes().forEach(p -> p.replyTo().tell(StatusReply.error(failure)));
+    }
+    pendingConfirms.clear();
     consumerChannels.forEach((consumerId, channel) ->
         channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, reason)));
     inFlightPublishes.clear();
@@ -268,6 +384,29 @@ public final class QueueEntity
         .onCommand(Purge.class, this::onPurge)
         .onCommand(GetCounts.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(state.counts())))
         .onCommand(Shutdown.class, this::onShutdown)
+        .onCommand(MembersChanged.class, (state, cmd) -> {
+          mirrors.memberEvent(cmd.event());
+          placeMirrors(state);
+          return Effect().noReply();
+        })
+        .onCommand(MirrorAck.class, (state, cmd) -> {
+          if (mirrors.acknowledge(cmd.node(), cmd.seqNr())) {
+            releaseConfirms(state);
+          }
+          return Effect().noReply();
+        })
+        .onCommand(MirrorSyncCheck.class, (state, cmd) -> {
+          mirrors.expire();
+          releaseConfirms(state);
+          resyncWhileBehind();
+          return Effect().noReply();
+        })
+        .onCommand(MirrorResync.class, (state, cmd) -> {
+          mirrors.reannounce(lastSequenceNumber(context));
+          resyncWhileBehind();
+          return Effect().noReply();
+        })
+        .onCommand(GetReplication.class, (state, cmd) -> Effect().reply(cmd.replyTo(), StatusReply.success(replication())))
         .onCommand(DeadLettersPublished.class, this::onDeadLettersPublished)
         .onCommand(DeadLettersFailed.class, (state, cmd) -> {
           for (long id : cmd.ids().values()) {
@@ -287,6 +426,7 @@ public final class QueueEntity
     long now = System.currentTimeMillis();
     List<QueueEvent> events = new ArrayList<>();
     List<Runnable> replies = new ArrayList<>();
+    List<Runnable> confirms = new ArrayList<>();
 
     Set<Long> settledNow = new HashSet<>();
     long acked = 0;
@@ -323,7 +463,7 @@ public final class QueueEntity
         List<Boolean> accepted = decision.accepted().subList(offset, offset + p.messages().size());
         offset += p.messages().size();
         Confirmation confirmation = new Confirmation(List.copyOf(accepted));
-        replies.add(() -> p.replyTo().tell(StatusReply.success(confirmation)));
+        confirms.add(() -> p.replyTo().tell(StatusReply.success(confirmation)));
       }
       meters.deadLettered(decision.rejectedDeadLetters().size());
       for (Message deadLetter : decision.rejectedDeadLetters()) {
@@ -339,8 +479,20 @@ public final class QueueEntity
     long ackedNow = acked;
     Runnable done = () -> {
       meters.acked(ackedNow);
+      boolean holdConfirms = !confirms.isEmpty() && mirrors.active()
+          && state.settings().mirrorSyncMode() != QueueSettings.MirrorSync.NONE;
+      List<Publish> held = holdConfirms ? List.copyOf(inFlightPublishes) : List.of();
       inFlightPublishes.clear();
+      // Settlements first, then confirms: the order replies had before mirrors.
       replies.forEach(Runnable::run);
+      if (!holdConfirms) {
+        confirms.forEach(Runnable::run);
+      } else {
+        long seqNr = lastSequenceNumber(context);
+        mirrors.written(seqNr);
+        pendingConfirms.add(new PendingConfirms(seqNr, held, confirms));
+        releaseConfirms(state);
+      }
       if (batchWritten != null) {
         batchWritten.tell(BatchWritten.INSTANCE);
         batchWritten = null;
@@ -354,11 +506,30 @@ public final class QueueEntity
     inFlightPublishes.addAll(publishes);
     batchWritten = written;
     long writeStarted = System.nanoTime();
-    return Effect().persist(QueueEvent.coalesceAcks(events)).thenRun(s -> {
+    return persist(QueueEvent.coalesceAcks(events)).thenRun(s -> {
       meters.journalWritten(writeStarted);
       done.run();
       scheduleMaintain();
     }).thenNoReply();
+  }
+
+  /**
+   * Confirms the waiting publishes whose write the in-sync mirrors now hold, as x-mirror-sync asks,
+   * and keeps the sync check running while some still wait.
+   */
+  private void releaseConfirms(QueueState state) {
+    if (pendingConfirms.isEmpty()) {
+      return;
+    }
+    long upTo = mirrors.active() ? mirrors.confirmedUpTo(state.settings().mirrorSyncMode()) : Long.MAX_VALUE;
+    while (!pendingConfirms.isEmpty() && pendingConfirms.peek().seqNr() <= upTo) {
+      pendingConfirms.poll().confirms().forEach(Runnable::run);
+    }
+    if (!pendingConfirms.isEmpty() && !timers.isTimerActive("mirror-sync")) {
+      timers.startSingleTimer("mirror-sync", MirrorSyncCheck.INSTANCE, settings.mirrors().syncCheckInterval());
+    } else if (pendingConfirms.isEmpty()) {
+      timers.cancel("mirror-sync");
+    }
   }
 
   // ------------------------------------------------------------------ delivery, expiry, dead letters
@@ -376,7 +547,7 @@ public final class QueueEntity
     List<QueueEvent> expired = new ArrayList<>(state.expire(now));
     expired.addAll(state.dropOrphanedDeadLetters());
     if (!expired.isEmpty()) {
-      return Effect().persist(expired).thenRun(s -> scheduleMaintain()).thenNoReply();
+      return persist(expired).thenRun(s -> scheduleMaintain()).thenNoReply();
     }
     Delivering delivering = deliverNow(state, now);
     publishDeadLetters(state);
@@ -387,7 +558,7 @@ public final class QueueEntity
       }
       return Effect().noReply();
     }
-    return Effect().persist(delivering.events()).thenRun(s -> {
+    return persist(delivering.events()).thenRun(s -> {
       if (delivering.more()) {
         scheduleMaintain();
       }
@@ -449,7 +620,7 @@ public final class QueueEntity
     for (long id : cmd.ids().values()) {
       deadLettersInFlight.remove(id);
     }
-    return Effect().persist(state.settleDeadLetters(cmd.ids())).thenNoReply();
+    return persist(state.settleDeadLetters(cmd.ids())).thenNoReply();
   }
 
   // ------------------------------------------------------------------ consumers and channels
@@ -494,7 +665,7 @@ public final class QueueEntity
     if (events.isEmpty()) {
       return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, StatusReply.ack());
     }
-    return Effect().persist(events).thenRun(s -> scheduleMaintain())
+    return persist(events).thenRun(s -> scheduleMaintain())
         .thenReply(replyTo == null ? context.getSystem().ignoreRef() : replyTo, s -> StatusReply.ack());
   }
 
@@ -519,7 +690,10 @@ public final class QueueEntity
 
   private ReplyEffect<QueueEvent, QueueState> onConfigure(QueueState state, Configure cmd) {
     List<QueueEvent> events = state.configure(cmd.settings(), System.currentTimeMillis());
-    return Effect().persist(events).thenRun(s -> scheduleMaintain())
+    return persist(events).thenRun(s -> {
+          scheduleMaintain();
+          placeMirrors(s);
+        })
         .thenReply(cmd.replyTo(), s -> StatusReply.success(s.counts()));
   }
 
@@ -528,7 +702,7 @@ public final class QueueEntity
     QueueState.Dispatch dispatch = state.get(ownerOf(cmd.channel()), cmd.autoAck(), now);
     if (dispatch.markWanted()) {
       // Persist the delivery mark first, then answer the same request again.
-      return Effect().persist(state.markDeliveries(settings.deliveryMarkAhead()))
+      return persist(state.markDeliveries(settings.deliveryMarkAhead()))
           .thenRun(s -> context.getSelf().tell(cmd)).thenNoReply();
     }
     Optional<Delivery> delivery = dispatch.deliveries().stream().findFirst();
@@ -538,14 +712,14 @@ public final class QueueEntity
     if (delivery.isPresent()) {
       meters.delivered(1, delivery.get().redelivered() ? 1 : 0);
     }
-    return Effect().persist(dispatch.events()).thenRun(s -> scheduleTimers(s))
+    return persist(dispatch.events()).thenRun(s -> scheduleTimers(s))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new GetResult(delivery, s.counts().ready())));
   }
 
   private ReplyEffect<QueueEvent, QueueState> onPurge(QueueState state, Purge cmd) {
     List<QueueEvent> events = state.purge();
     long purged = events.isEmpty() ? 0 : ((QueueEvent.MessagesPurged) events.get(0)).ids().count();
-    return Effect().persist(events).thenReply(cmd.replyTo(), s -> StatusReply.success(purged));
+    return persist(events).thenReply(cmd.replyTo(), s -> StatusReply.success(purged));
   }
 
   private ReplyEffect<QueueEvent, QueueState> onShutdown(QueueState state, Shutdown cmd) {
@@ -553,6 +727,7 @@ public final class QueueEntity
         channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, cmd.reason())));
     consumerChannels.clear();
     meters.retire();
+    mirrors.stopAll(lastSequenceNumber(context));
     return Effect().stop().thenReply(cmd.replyTo(), s -> StatusReply.success(s.counts()));
   }
 

@@ -40,6 +40,8 @@ public final class WeirJacksonModule extends SimpleModule {
     // with @JsonTypeInfo(use = NAME). Taken from the permitted subclasses, so none is forgotten.
     registerSubtypesOf(TopologyEvent.class);
     registerSubtypesOf(TopologyChange.class);
+    // A mirror's Replicate carries a list of QueueEvent.
+    registerSubtypesOf(io.weirmq.core.queue.QueueEvent.class);
     // Entities answer refusals with StatusReply.error(BrokerException); when the asker is on another
     // node the exception must arrive with its kind and field, which protocols turn into codes.
     setMixInAnnotation(BrokerException.class, BrokerExceptionMixin.class);

@@ -416,7 +416,7 @@ class QueueEntityTest {
     NodeSettings s = settings;
     NodeSettings everyThree = new NodeSettings(s.dataDir(), s.askTimeout(), s.publishTimeout(),
         s.maxDeliveriesPerTurn(), s.deliveryMarkAhead(), 3, s.snapshotMaxBytes(), s.maxBatchMessages(),
-        s.registryResubscribeInterval(), s.restartMinBackoff(), s.restartMaxBackoff());
+        s.registryResubscribeInterval(), s.restartMinBackoff(), s.restartMaxBackoff(), s.mirrors());
     Q q = newQueue(everyThree);
     for (int i = 1; i <= 5; i++) {
       publish(q, "m" + i);
