@@ -59,6 +59,8 @@ class MultiAddressRecoveryTest {
     BlockingQueue<JsonNode> rawFrames = new LinkedBlockingQueue<>();
     ObjectMapper json = new ObjectMapper();
     HttpClient.newHttpClient().newWebSocketBuilder()
+        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+            "guest:guest".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
         .buildAsync(URI.create(a.uri().replace("http", "ws") + "/ws"), new WebSocket.Listener() {
           private final StringBuilder text = new StringBuilder();
 
