@@ -2,20 +2,17 @@ package io.weirmq.server;
 
 import static io.weirmq.node.TestNodes.await;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.weirmq.server.InJvmNodes.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
-import akka.actor.typed.javadsl.Behaviors;
-import akka.cluster.MemberStatus;
 import akka.cluster.sharding.ShardRegion;
 import akka.cluster.sharding.typed.GetClusterShardingStats;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.Cluster;
 import akka.pattern.StatusReply;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.weirmq.core.message.Message;
 import io.weirmq.core.message.MessageProperties;
 import io.weirmq.core.model.ExchangeId;
@@ -26,11 +23,11 @@ import io.weirmq.core.routing.ExchangeType;
 import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.node.Broker;
 import io.weirmq.node.PublishOutcome;
-import io.weirmq.node.WeirNode;
 import io.weirmq.node.channel.BrokerChannel;
 import io.weirmq.node.queue.QueueEntity;
 import io.weirmq.node.registry.MetadataRegistry;
 import io.weirmq.node.registry.TopologyChange;
+import io.weirmq.server.InJvmNodes.Node;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,10 +58,7 @@ class ClusterIT {
 
   @TempDir static Path dir;
   private static LocalCassandra cassandra;
-  private final List<Node> nodes = new ArrayList<>();
-
-  /** One cluster member: its name in failure messages, ActorSystem and broker. */
-  private record Node(String name, ActorSystem<Void> system, Broker broker) {}
+  private final InJvmNodes inJvm = new InJvmNodes("ClusterIT", cassandra, dir);
 
   @BeforeAll
   static void startCassandra() throws Exception {
@@ -80,17 +74,7 @@ class ClusterIT {
 
   @AfterEach
   void stopNodes() {
-    for (Node n : nodes) {
-      n.system().terminate();
-    }
-    for (Node n : nodes) {
-      try {
-        n.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        System.err.println("ClusterIT: node " + n.name() + " did not stop: " + e);
-      }
-    }
-    nodes.clear();
+    inJvm.stopAll();
   }
 
   @Test
@@ -305,45 +289,11 @@ class ClusterIT {
   /** Starts {@code size} nodes; the first becomes the oldest (singleton, coordinator), the others join it. */
   private List<Node> startCluster(String prefix, int size) throws Exception {
     List<Integer> ports = LocalCassandra.freePorts(size);
-    List<String> seeds = ports.stream().map(p -> "\"akka://weir@127.0.0.1:" + p + "\"").toList();
     List<Node> cluster = new ArrayList<>();
     long started = System.nanoTime();
     for (int i = 0; i < size; i++) {
-      String name = prefix + (char) ('A' + i);
-      Config config = ConfigFactory.parseString(
-              "akka.remote.artery.canonical.port = " + ports.get(i) + "\n"
-                  + "akka.cluster.seed-nodes = " + seeds + "\n"
-                  + "weir.cassandra.contact-point = \"" + cassandra.contactPoint() + "\"\n"
-                  + "weir.data-dir = \"" + dir.resolve(name) + "\"\n"
-                  // Several nodes share this JVM: a downed node must not exit it, and a terminate
-                  // here is a crash (no leave) unless the test runs CoordinatedShutdown itself.
-                  + "akka.coordinated-shutdown.exit-jvm = off\n"
-                  + "akka.coordinated-shutdown.run-by-actor-system-terminate = off\n"
-                  + "akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
-                  + "akka.cluster.run-coordinated-shutdown-when-down = on\n"
-                  // A publish to a queue that is moving fails after this and its publisher goes on.
-                  + "weir.publish-timeout = 5s\n"
-                  // The first node on a cold Cassandra (driver start, first reads) needs more than the
-                  // default 10 s before its registry answers.
-                  + "weir.ask-timeout = 30s\n"
-                  + "akka.cluster.jmx.multi-mbeans-in-same-jvm = on\n")
-          .withFallback(ConfigFactory.parseResources("cluster-local.conf"))
-          .withFallback(ConfigFactory.defaultReference())
-          .resolve();
-      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
-      Node node;
-      try {
-        node = new Node(name, system, await(WeirNode.start(system), Duration.ofSeconds(90)));
-      } catch (RuntimeException e) {
-        system.terminate();
-        throw e;
-      }
-      nodes.add(node);
-      cluster.add(node);
-      if (i == 0) {
-        // Up before the others join, so that it is the oldest member.
-        awaitCondition(Duration.ofSeconds(30), () -> Cluster.get(system).selfMember().status() == MemberStatus.up());
-      }
+      // A publish to a queue that is moving fails after this and its publisher goes on.
+      cluster.add(inJvm.start(prefix + (char) ('A' + i), ports, i, "weir.publish-timeout = 5s"));
     }
     for (Node n : cluster) {
       awaitCondition(Duration.ofSeconds(30), () -> Cluster.get(n.system()).state().members().size() == size);
@@ -364,18 +314,5 @@ class ClusterIT {
   /** A declare answers once the declaring node's copy has it; other nodes' copies follow by push. */
   private static void awaitQueueKnown(Node node, QueueId id) {
     awaitCondition(Duration.ofSeconds(15), () -> node.broker().topology().queue(id).isPresent());
-  }
-
-  private static void awaitCondition(Duration within, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition met within %s", within).isLessThan(deadline);
-      try {
-        Thread.sleep(50); // polling cluster state, with a deadline
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
   }
 }

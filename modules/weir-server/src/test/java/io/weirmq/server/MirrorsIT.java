@@ -2,31 +2,27 @@ package io.weirmq.server;
 
 import static io.weirmq.node.TestNodes.await;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.weirmq.server.InJvmNodes.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.weirmq.core.message.Message;
 import io.weirmq.core.message.MessageProperties;
 import io.weirmq.core.model.QueueId;
 import io.weirmq.core.routing.QueueDefinition;
-import io.weirmq.node.Broker;
 import io.weirmq.node.PublishOutcome;
-import io.weirmq.node.WeirNode;
 import io.weirmq.node.channel.BrokerChannel;
 import io.weirmq.node.queue.MirrorHost;
 import io.weirmq.node.queue.QueueEntity;
+import io.weirmq.server.InJvmNodes.Node;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -45,9 +41,8 @@ class MirrorsIT {
 
   @TempDir static Path dir;
   private static LocalCassandra cassandra;
-  private final List<Node> nodes = new ArrayList<>();
-
-  private record Node(String name, String address, ActorSystem<Void> system, Broker broker) {}
+  private final InJvmNodes inJvm = new InJvmNodes("MirrorsIT", cassandra, dir);
+  private final List<Node> nodes = inJvm.nodes;
 
   @BeforeAll
   static void startCassandra() throws Exception {
@@ -63,17 +58,7 @@ class MirrorsIT {
 
   @AfterEach
   void stopNodes() {
-    for (Node n : nodes) {
-      n.system().terminate();
-    }
-    for (Node n : nodes) {
-      try {
-        n.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        System.err.println("MirrorsIT: node " + n.name() + " did not stop: " + e);
-      }
-    }
-    nodes.clear();
+    inJvm.stopAll();
   }
 
   @Test
@@ -340,49 +325,6 @@ class MirrorsIT {
 
   /** Starts node {@code index} of a cluster whose seed nodes are all of {@code ports}. */
   private Node startNode(String name, List<Integer> ports, int index) {
-    List<String> seeds = ports.stream().map(p -> "\"akka://weir@127.0.0.1:" + p + "\"").toList();
-    Config config = ConfigFactory.parseString(
-            "akka.remote.artery.canonical.port = " + ports.get(index) + "\n"
-                + "akka.cluster.seed-nodes = " + seeds + "\n"
-                + "weir.cassandra.contact-point = \"" + cassandra.contactPoint() + "\"\n"
-                + "weir.data-dir = \"" + dir.resolve(name) + "\"\n"
-                + "akka.coordinated-shutdown.exit-jvm = off\n"
-                + "akka.coordinated-shutdown.run-by-actor-system-terminate = off\n"
-                + "akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
-                + "akka.cluster.run-coordinated-shutdown-when-down = on\n"
-                + "weir.publish-timeout = 10s\n"
-                + "weir.mirrors.sync-timeout = 1s\n"
-                + "weir.ask-timeout = 30s\n"
-                + "akka.cluster.jmx.multi-mbeans-in-same-jvm = on\n")
-        .withFallback(ConfigFactory.parseResources("cluster-local.conf"))
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "weir", config);
-    Node node;
-    try {
-      Broker broker = await(WeirNode.start(system), Duration.ofSeconds(90));
-      node = new Node(name, Cluster.get(system).selfMember().address().toString(), system, broker);
-    } catch (RuntimeException e) {
-      system.terminate();
-      throw e;
-    }
-    nodes.add(node);
-    if (nodes.size() == 1) {
-      awaitCondition(Duration.ofSeconds(30), () -> Cluster.get(system).selfMember().status() == MemberStatus.up());
-    }
-    return node;
-  }
-
-  private static void awaitCondition(Duration within, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition met within %s", within).isLessThan(deadline);
-      try {
-        Thread.sleep(100); // polling cluster state, with a deadline
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+    return inJvm.start(name, ports, index, "weir.publish-timeout = 10s\nweir.mirrors.sync-timeout = 1s");
   }
 }
