@@ -89,12 +89,8 @@ final class DefinitionsRoutes extends ApiDirectives {
       }
       for (QueueDefinition q : t.queues(vhost)) {
         if (!q.exclusive()) { // owned by a connection: it would not outlive the import's source
-          Map<String, Object> v = new LinkedHashMap<>();
-          v.put("name", q.id().name());
-          v.put("vhost", q.id().vhost());
-          v.put("durable", q.durable());
-          v.put("auto_delete", q.autoDelete());
-          v.put("arguments", q.arguments());
+          Map<String, Object> v = Views.queue(q);
+          v.remove("exclusive"); // always false here, and not a field of RabbitMQ's definitions
           queues.add(withoutVhost(v, onlyVhost));
         }
       }
@@ -169,10 +165,7 @@ final class DefinitionsRoutes extends ApiDirectives {
         builtIns[0]++; // every vhost has them; RabbitMQ's exports leave them out, a hand-written file may not
         return;
       }
-      t.exchange(x.id()).ifPresent(existing -> within(at, () -> {
-        existing.requireEquivalent(x);
-        return x;
-      }));
+      t.exchange(x.id()).ifPresent(existing -> checked(at, () -> existing.requireEquivalent(x)));
       exchanges.add(x);
     });
     List<QueueDefinition> queues = new ArrayList<>();
@@ -184,10 +177,7 @@ final class DefinitionsRoutes extends ApiDirectives {
       QueueDefinition q = within(at, () -> new QueueDefinition(
           new QueueId(vhost(item, at, onlyVhost), text(item, at, "name", null)), bool(item, at, "durable", true),
           false, bool(item, at, "auto_delete", false), table(item, at), null));
-      t.queue(q.id()).ifPresent(existing -> within(at, () -> {
-        existing.requireEquivalent(q);
-        return q;
-      }));
+      t.queue(q.id()).ifPresent(existing -> checked(at, () -> existing.requireEquivalent(q)));
       queues.add(q);
     });
     List<Binding> bindings = new ArrayList<>();
@@ -319,6 +309,13 @@ final class DefinitionsRoutes extends ApiDirectives {
       String field = e.field() == null ? at : e.field().startsWith(at) ? e.field() : at + "." + e.field();
       throw new BrokerException(e.kind(), field, e.reason());
     }
+  }
+
+  private static void checked(String at, Runnable check) {
+    within(at, () -> {
+      check.run();
+      return null;
+    });
   }
 
   private static String vhost(JsonNode item, String at, String onlyVhost) {

@@ -26,7 +26,8 @@ final class Views {
     return v;
   }
 
-  static Map<String, Object> queue(QueueDefinition q, QueueCounts c) {
+  /** A queue's definition as RabbitMQ shows it (its definitions export leaves out {@code exclusive}). */
+  static Map<String, Object> queue(QueueDefinition q) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("name", q.id().name());
     v.put("vhost", q.id().vhost());
@@ -34,6 +35,11 @@ final class Views {
     v.put("auto_delete", q.autoDelete());
     v.put("exclusive", q.exclusive());
     v.put("arguments", q.arguments());
+    return v;
+  }
+
+  static Map<String, Object> queue(QueueDefinition q, QueueCounts c) {
+    Map<String, Object> v = queue(q);
     v.put("messages", c.total());
     v.put("messages_ready", c.ready());
     v.put("messages_unacknowledged", c.unacked());
