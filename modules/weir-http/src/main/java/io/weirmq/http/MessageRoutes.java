@@ -283,27 +283,40 @@ final class MessageRoutes extends ApiDirectives {
   /** The properties that are set, as the management API shows them (absent ones left out). */
   static Map<String, Object> properties(MessageProperties p) {
     Map<String, Object> v = new LinkedHashMap<>();
-    putIfSet(v, "content_type", p.contentType());
-    putIfSet(v, "content_encoding", p.contentEncoding());
-    if (!p.headers().isEmpty()) {
-      v.put("headers", p.headers());
-    }
-    putIfSet(v, "delivery_mode", p.deliveryMode());
-    putIfSet(v, "priority", p.priority());
-    putIfSet(v, "correlation_id", p.correlationId());
-    putIfSet(v, "reply_to", p.replyTo());
-    putIfSet(v, "expiration", p.expiration());
-    putIfSet(v, "message_id", p.messageId());
-    putIfSet(v, "timestamp", p.timestamp());
-    putIfSet(v, "type", p.type());
-    putIfSet(v, "user_id", p.userId());
-    putIfSet(v, "app_id", p.appId());
+    forEachProperty(p, v::put);
     return v;
   }
 
-  private static void putIfSet(Map<String, Object> v, String key, Object value) {
+  /** Receives one property that is set: its field name and value. */
+  interface PropertyWriter<E extends Exception> {
+    void write(String field, Object value) throws E;
+  }
+
+  /**
+   * The properties that are set, in the order the management API shows them, one call each: the
+   * one list of them, for {@link #properties} and for deliveries rendered without a map.
+   */
+  static <E extends Exception> void forEachProperty(MessageProperties p, PropertyWriter<E> out) throws E {
+    writeIfSet(out, "content_type", p.contentType());
+    writeIfSet(out, "content_encoding", p.contentEncoding());
+    if (!p.headers().isEmpty()) {
+      out.write("headers", p.headers());
+    }
+    writeIfSet(out, "delivery_mode", p.deliveryMode());
+    writeIfSet(out, "priority", p.priority());
+    writeIfSet(out, "correlation_id", p.correlationId());
+    writeIfSet(out, "reply_to", p.replyTo());
+    writeIfSet(out, "expiration", p.expiration());
+    writeIfSet(out, "message_id", p.messageId());
+    writeIfSet(out, "timestamp", p.timestamp());
+    writeIfSet(out, "type", p.type());
+    writeIfSet(out, "user_id", p.userId());
+    writeIfSet(out, "app_id", p.appId());
+  }
+
+  private static <E extends Exception> void writeIfSet(PropertyWriter<E> out, String field, Object value) throws E {
     if (value != null) {
-      v.put(key, value);
+      out.write(field, value);
     }
   }
 }

@@ -8,7 +8,6 @@ import io.weirmq.node.Envelope;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Map;
 
 /**
  * Renders the frames of one outgoing WebSocket message straight to UTF-8 JSON in one reused
@@ -139,14 +138,12 @@ final class WsRenderer {
     g.writeEndObject();
   }
 
+  /** The properties field by field, as {@link MessageRoutes#properties} lists them, without a map per delivery. */
   private void writeProperties(MessageProperties p) throws IOException {
-    if (p.equals(MessageProperties.EMPTY)) {
-      generator.writeStartObject();
-      generator.writeEndObject();
-    } else {
-      Map<String, Object> properties = MessageRoutes.properties(p);
-      mapper.writeValue(generator, properties);
-    }
+    JsonGenerator g = generator;
+    g.writeStartObject();
+    MessageRoutes.forEachProperty(p, g::writeObjectField);
+    g.writeEndObject();
   }
 
   /**

@@ -209,7 +209,8 @@ class WsProtocolTest {
         ws.send("basic.publish", 1, "routing_key", q, "payload", body[0]);
       }
       ws.send("basic.publish", 1, "routing_key", q, "payload", Base64.getEncoder().encodeToString(notUtf8),
-          "payload_encoding", "base64", "properties", Map.of("content_type", "application/octet-stream"));
+          "payload_encoding", "base64", "properties", Map.of("content_type", "application/octet-stream",
+              "headers", Map.of("trace", "t-1", "hops", 2), "priority", 3, "timestamp", 1700000000));
       ws.call("basic.consume", 1, "queue", q, "consumer_tag", "c1");
       for (String[] body : bodies) {
         JsonNode d = ws.expect("basic.deliver");
@@ -223,7 +224,13 @@ class WsProtocolTest {
       JsonNode last = ws.expect("basic.deliver");
       assertThat(last.get("payload_encoding").asText()).isEqualTo("base64");
       assertThat(Base64.getDecoder().decode(last.get("payload").asText())).isEqualTo(notUtf8);
-      assertThat(last.get("properties").get("content_type").asText()).isEqualTo("application/octet-stream");
+      JsonNode props = last.get("properties");
+      assertThat(props.get("content_type").asText()).isEqualTo("application/octet-stream");
+      assertThat(props.get("headers").get("trace").asText()).isEqualTo("t-1");
+      assertThat(props.get("headers").get("hops").asInt()).isEqualTo(2);
+      assertThat(props.get("priority").asInt()).isEqualTo(3);
+      assertThat(props.get("timestamp").asLong()).isEqualTo(1700000000L);
+      assertThat(props.has("reply_to")).as("unset properties are left out").isFalse();
       assertThat(last.get("routing_key").asText()).isEqualTo(q);
       assertThat(last.get("exchange").asText()).isEmpty();
       assertThat(ws.binaryMessagesReceived.get() > 0).isEqualTo(messages.equals("binary"));
