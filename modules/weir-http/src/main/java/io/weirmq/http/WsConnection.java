@@ -168,6 +168,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private record PendingPublish(WsChannel channel, long seq, JsonNode id, Message message, boolean mandatory) {}
 
   private final List<PendingPublish> pendingPublishes = new ArrayList<>();
+  /** Publish batches sent to the broker, oldest first, until they are answered. */
+  private final ArrayDeque<PublishBatch> publishBatches = new ArrayDeque<>();
   /** Settlements read from the socket, per channel, waiting to go to the broker together. */
   private final Map<WsChannel, List<BrokerChannel.Settlement>> pendingSettles = new LinkedHashMap<>();
   private boolean flushScheduled;
@@ -762,23 +764,51 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     if (pendingPublishes.isEmpty()) {
       return;
     }
-    List<PendingPublish> batch = List.copyOf(pendingPublishes);
+    PublishBatch batch = new PublishBatch(List.copyOf(pendingPublishes));
     pendingPublishes.clear();
-    List<Message> messages = new ArrayList<>(batch.size());
-    batch.forEach(p -> messages.add(p.message()));
+    publishBatches.add(batch);
+    List<Message> messages = new ArrayList<>(batch.publishes.size());
+    batch.publishes.forEach(p -> messages.add(p.message()));
     getContext().pipeToSelf(broker.publish(vhost, messages), (outcomes, failure) -> new OnActor(() -> {
-      awaitingBroker -= batch.size();
+      batch.outcomes = outcomes;
+      batch.failure = failure;
+      batch.done = true;
+      answerPublishes();
+    }));
+  }
+
+  /** One broker.publish call's publishes, answered once it and every batch before it are done. */
+  private static final class PublishBatch {
+    final List<PendingPublish> publishes;
+    List<PublishOutcome> outcomes;
+    Throwable failure;
+    boolean done;
+
+    PublishBatch(List<PendingPublish> publishes) {
+      this.publishes = publishes;
+    }
+  }
+
+  /**
+   * Answers finished batches in the order their publishes were read: a batch whose messages routed
+   * nowhere finishes at once, and its returns must not overtake those of earlier publishes (a
+   * channel's returns and confirms come in publish order, as in AMQP).
+   */
+  private void answerPublishes() {
+    while (!publishBatches.isEmpty() && publishBatches.peek().done) {
+      PublishBatch batch = publishBatches.poll();
+      awaitingBroker -= batch.publishes.size();
       Set<WsChannel> confirming = new LinkedHashSet<>();
-      for (int i = 0; i < batch.size(); i++) {
-        PendingPublish p = batch.get(i);
-        published(p, failure == null ? outcomes.get(i) : null, failure);
+      for (int i = 0; i < batch.publishes.size(); i++) {
+        PendingPublish p = batch.publishes.get(i);
+        published(p, batch.failure == null ? batch.outcomes.get(i) : null, batch.failure);
         if (p.seq() > 0) {
           confirming.add(p.channel());
         }
       }
       confirming.forEach(this::sendAcks);
-      resumeIfHeld();
-    }));
+    }
+    resumeIfHeld();
   }
 
   private void published(PendingPublish p, PublishOutcome outcome, Throwable failure) {
