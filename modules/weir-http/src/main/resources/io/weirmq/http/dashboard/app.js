@@ -550,12 +550,24 @@ function route() {
   document.querySelectorAll('#nav a').forEach(a => a.classList.toggle('active', a.dataset.page === page));
   document.getElementById('who').replaceChildren('Logged in as ', state.user || '',
     h('button', { class: 'plain', id: 'logout', onclick: () => logout('Logged out.') }, 'Log out'));
-  if (page === 'queues' && parts.length >= 3) queuePage(parts[1], parts[2]);
-  else if (page === 'queues') queuesPage();
-  else if (page === 'exchanges' && parts.length >= 3) exchangePage(parts[1], parts[2]);
-  else if (page === 'exchanges') exchangesPage();
-  else overviewPage();
+  (pages[page] || overviewPage)(parts.slice(1));
+}
+
+/**
+ * The pages by the first part of the location's hash; each is called with the parts after it
+ * (for example a vhost and a name). Pages in other files register themselves here with
+ * `registerPage`: they are loaded after this file, before the first route.
+ */
+const pages = {
+  overview: () => overviewPage(),
+  queues: rest => (rest.length >= 2 ? queuePage(rest[0], rest[1]) : queuesPage()),
+  exchanges: rest => (rest.length >= 2 ? exchangePage(rest[0], rest[1]) : exchangesPage()),
+};
+
+function registerPage(name, show) {
+  pages[name] = show;
 }
 
 window.addEventListener('hashchange', route);
-route();
+// Deferred scripts all run before DOMContentLoaded, so every page file has registered by then.
+document.addEventListener('DOMContentLoaded', route);
