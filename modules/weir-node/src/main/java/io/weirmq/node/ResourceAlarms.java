@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * meanwhile, which is what clears a memory alarm. Internal traffic (dead letters) is never held.
  *
  * <ul>
- *   <li>memory: the heap that survives young collections (old generation and survivors) above
+ *   <li>memory: the heap that survives young collections (old generation and survivors; with a
+ *       one-pool concurrent collector, the heap's use after its last collection) above
  *       {@code weir.alarms.memory-high-watermark} of the maximum heap; clears below 90% of that;
  *   <li>disk: less than {@code weir.alarms.disk-free-limit} usable in the data directory's file
  *       system; clears above 110% of the limit.
@@ -155,26 +156,43 @@ public final class ResourceAlarms {
     }
   }
 
+  /** See {@link #jvmProbe}: the heap pools' use that a young collection would not free. */
+  static long retained(List<MemoryPoolMXBean> heapPools) {
+    if (heapPools.size() == 1) {
+      MemoryPoolMXBean only = heapPools.get(0);
+      java.lang.management.MemoryUsage afterLastCollection = only.getCollectionUsage();
+      return afterLastCollection != null && afterLastCollection.getUsed() > 0
+          ? afterLastCollection.getUsed() : only.getUsage().getUsed();
+    }
+    long used = 0;
+    for (MemoryPoolMXBean p : heapPools) {
+      if (!p.getName().contains("Eden")) {
+        used += p.getUsage().getUsed();
+      }
+    }
+    return used;
+  }
+
   private static String mib(long bytes) {
     return (bytes >> 20) + " MiB";
   }
 
   /**
-   * The heap that young collections do not free (old generation and survivor spaces, current use)
-   * and the file system of {@code dataDir}.
+   * The heap that young collections do not free and the file system of {@code dataDir}.
+   *
+   * <p>With a generational collector (G1, the default) that is the current use of the old
+   * generation and survivor spaces. A collector with one heap pool (Shenandoah, ZGC) collects
+   * concurrently and lets garbage pile up between cycles, so the pool's current use says little
+   * about what is live: its use after the last collection is what counts there.
    */
   static Probe jvmProbe(Path dataDir) {
-    List<MemoryPoolMXBean> retainedPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-        .filter(p -> p.getType() == MemoryType.HEAP && !p.getName().contains("Eden"))
+    List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(p -> p.getType() == MemoryType.HEAP)
         .toList();
     return new Probe() {
       @Override
       public long retainedHeapBytes() {
-        long used = 0;
-        for (MemoryPoolMXBean p : retainedPools) {
-          used += p.getUsage().getUsed();
-        }
-        return used;
+        return retained(heapPools);
       }
 
       @Override

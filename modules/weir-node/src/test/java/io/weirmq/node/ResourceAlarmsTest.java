@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weirmq.node.ResourceAlarms.Resource;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -106,5 +110,30 @@ class ResourceAlarmsTest {
 
     assertThatThrownBy(() -> alarms.setMemoryHighWatermark(1.5)).hasMessageContaining("memory-high-watermark");
     assertThatThrownBy(() -> alarms.setDiskFreeLimit(-1)).hasMessageContaining("disk-free-limit");
+  }
+
+  @Test
+  void aGenerationalHeapCountsWhatIsNotEdenAndAOnePoolHeapItsUseAfterTheLastCollection() {
+    // G1: eden is garbage-in-waiting; survivors and the old generation are what stays.
+    List<MemoryPoolMXBean> g1 = List.of(pool("G1 Eden Space", 300, 0), pool("G1 Old Gen", 200, 150),
+        pool("G1 Survivor Space", 20, 20));
+    assertThat(ResourceAlarms.retained(g1)).isEqualTo(220 * MIB);
+
+    // Shenandoah or ZGC: one pool full of garbage between concurrent cycles; after the last one, 90.
+    assertThat(ResourceAlarms.retained(List.of(pool("Shenandoah", 3700, 90)))).isEqualTo(90 * MIB);
+    // Before the first collection there is no such figure: the current use is all there is.
+    assertThat(ResourceAlarms.retained(List.of(pool("ZHeap", 40, 0)))).isEqualTo(40 * MIB);
+  }
+
+  /** A heap pool with its current use and its use after the last collection, in MiB. */
+  private static MemoryPoolMXBean pool(String name, long usedMib, long afterCollectionMib) {
+    return (MemoryPoolMXBean) Proxy.newProxyInstance(MemoryPoolMXBean.class.getClassLoader(),
+        new Class<?>[] {MemoryPoolMXBean.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "getName" -> name;
+          case "getType" -> MemoryType.HEAP;
+          case "getUsage" -> new MemoryUsage(0, usedMib * MIB, usedMib * MIB, -1);
+          case "getCollectionUsage" -> new MemoryUsage(0, afterCollectionMib * MIB, afterCollectionMib * MIB, -1);
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
   }
 }
