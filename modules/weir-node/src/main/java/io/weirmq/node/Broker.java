@@ -13,7 +13,9 @@ import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.model.ExchangeId;
 import io.weirmq.core.model.QueueId;
 import io.weirmq.core.queue.DeadLetters;
+import io.weirmq.core.policy.Policy;
 import io.weirmq.core.queue.QueueCounts;
+import io.weirmq.core.queue.QueueSettings;
 import io.weirmq.core.routing.Binding;
 import io.weirmq.core.routing.ExchangeDefinition;
 import io.weirmq.core.routing.QueueDefinition;
@@ -189,6 +191,46 @@ public final class Broker {
     return change(new TopologyChange.ClearPermission(user, vhost)).thenApply(c -> c.version());
   }
 
+  /**
+   * Adds or replaces a policy, then reconfigures every queue of its vhost whose effective settings
+   * it changed ({@code QueueConfigured}), so the new limits apply at once. Answers once they have.
+   */
+  public CompletionStage<Long> setPolicy(Policy policy) {
+    Topology before = topology();
+    return change(new TopologyChange.SetPolicy(policy))
+        .thenCompose(c -> reconfigure(policy.vhost(), before, c.after()).thenApply(v -> c.version()));
+  }
+
+  /** Removes a policy; the queues it applied to return to their own arguments (or the next policy). */
+  public CompletionStage<Long> clearPolicy(String vhost, String name) {
+    Topology before = topology();
+    return change(new TopologyChange.ClearPolicy(vhost, name))
+        .thenCompose(c -> reconfigure(vhost, before, c.after()).thenApply(v -> c.version()));
+  }
+
+  /**
+   * Sends each queue of the vhost whose effective settings differ between the two copies its new
+   * settings. A queue that cannot be reached now is logged and keeps its settings until it is next
+   * declared; the policy itself is stored either way.
+   */
+  private CompletionStage<Void> reconfigure(String vhost, Topology before, Topology after) {
+    List<CompletableFuture<QueueCounts>> configured = new ArrayList<>();
+    for (QueueDefinition q : after.queues(vhost)) {
+      QueueSettings now = after.effectiveSettings(q);
+      boolean same = before.queue(q.id()).isPresent() && before.queueIncarnation(q.id()) == after.queueIncarnation(q.id())
+          && before.effectiveSettings(q).equals(now);
+      if (!same) {
+        configured.add(askQueue(refOf(after, q.id()),
+            (ActorRef<StatusReply<QueueCounts>> r) -> new QueueEntity.Configure(now, r)).toCompletableFuture()
+            .exceptionally(failure -> {
+              log.warn("Could not apply the policy change to {}: {}", q.id(), failure.getMessage());
+              return null;
+            }));
+      }
+    }
+    return CompletableFuture.allOf(configured.toArray(CompletableFuture[]::new));
+  }
+
   public CompletionStage<Long> bind(Binding binding) {
     return change(new TopologyChange.Bind(binding)).thenApply(c -> c.version());
   }
@@ -208,7 +250,8 @@ public final class Broker {
       if (current.exclusive() && !current.exclusiveOwner().equals(queue.exclusiveOwner())) {
         throw BrokerException.locked("queue", "cannot obtain exclusive access to locked " + queue.id());
       }
-      return askQueue(ref, (ActorRef<StatusReply<QueueCounts>> r) -> new QueueEntity.Configure(current.settings(), r))
+      return askQueue(ref, (ActorRef<StatusReply<QueueCounts>> r) ->
+              new QueueEntity.Configure(c.after().effectiveSettings(current), r))
           .thenApply(counts -> new DeclareOk(queue.id().name(), counts.ready(), counts.consumers()));
     });
   }
