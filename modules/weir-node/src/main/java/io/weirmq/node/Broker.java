@@ -97,7 +97,7 @@ public final class Broker {
         settings.mirrors(), settings.askTimeout());
     QueueEntity.init(system, settings, new Environment());
     this.security = SecuritySettings.from(system.settings().config());
-    this.authenticator = new Authenticator(system, routing::get, security);
+    this.authenticator = new Authenticator(system, routing::get, security, this::upgradePassword);
   }
 
   /** Starts the broker's actors on this node (which must be, or be joining, a cluster). */
@@ -172,6 +172,30 @@ public final class Broker {
             system.dispatchers().lookup(DispatcherSelector.blocking()))
         .thenCompose(hash -> change(new TopologyChange.PutUser(new User(name, hash, checkedTags))))
         .thenApply(c -> c.version());
+  }
+
+  /**
+   * Adds a user whose password arrives already hashed (a definitions import): the broker's own
+   * PBKDF2 export, or RabbitMQ's fast hash, which the user's first login replaces.
+   */
+  public CompletionStage<Long> putUser(User user) {
+    return change(new TopologyChange.PutUser(user)).thenApply(c -> c.version());
+  }
+
+  /** Hashes the proven password with PBKDF2 (off the default dispatcher) and swaps it in for the fast hash. */
+  private void upgradePassword(User user, String password) {
+    CompletableFuture.supplyAsync(() -> PasswordHash.create(password, security.passwordHashIterations()),
+            system.dispatchers().lookup(DispatcherSelector.blocking()))
+        .thenCompose(hash -> change(new TopologyChange.UpgradePassword(user.name(), user.password(), hash)))
+        .whenComplete((c, failure) -> {
+          if (failure != null) {
+            log.warn("Could not replace the imported password hash of user '{}' (kept until the next login): {}",
+                user.name(), failure.getMessage());
+          } else if (!c.after().users().user(user.name()).map(u -> u.password().isFast()).orElse(true)) {
+            log.info("Replaced the imported {} password hash of user '{}' with a PBKDF2 one", user.password().algorithm(),
+                user.name());
+          }
+        });
   }
 
   /** Changes a user's tags and keeps its password. */

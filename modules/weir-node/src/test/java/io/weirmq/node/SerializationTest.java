@@ -345,7 +345,9 @@ class SerializationTest {
         new TopologyChange.SetPermission(new Permission("ops", "/", ".*", ".*", ".*")),
         new TopologyChange.ClearPermission("ops", "/"),
         new TopologyChange.SetPolicy(POLICY),
-        new TopologyChange.ClearPolicy("staging", "cap"));
+        new TopologyChange.ClearPolicy("staging", "cap"),
+        new TopologyChange.UpgradePassword("ops", PasswordHash.fromExport(PasswordHash.RABBIT_SHA256,
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), USER.password()));
 
     for (TopologyChange change : changes) {
       assertRoundTrips(new MetadataRegistry.Change(change, replyTo));

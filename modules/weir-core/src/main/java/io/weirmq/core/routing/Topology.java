@@ -22,6 +22,7 @@ import io.weirmq.core.routing.TopologyEvent.PolicySet;
 import io.weirmq.core.routing.TopologyEvent.PermissionSet;
 import io.weirmq.core.routing.TopologyEvent.UserDeleted;
 import io.weirmq.core.routing.TopologyEvent.UserPut;
+import io.weirmq.core.security.PasswordHash;
 import io.weirmq.core.security.Permission;
 import io.weirmq.core.security.User;
 import io.weirmq.core.security.UserDirectory;
@@ -472,6 +473,17 @@ public final class Topology {
     requireVhost(permission.vhost());
     var existing = users.access(permission.user(), permission.vhost());
     return existing != null && existing.permission().equals(permission) ? List.of() : List.of(new PermissionSet(permission));
+  }
+
+  /**
+   * Replaces a user's password hash, provided it is still {@code expected}: a fast hash imported from
+   * RabbitMQ becomes a PBKDF2 one after a login proved the password. A user deleted or given another
+   * password meanwhile is left alone.
+   */
+  public List<TopologyEvent> upgradePassword(String name, PasswordHash expected, PasswordHash replacement) {
+    return users.user(name).filter(u -> u.password().equals(expected))
+        .<List<TopologyEvent>>map(u -> List.of(new UserPut(new User(u.name(), replacement, u.tags()))))
+        .orElse(List.of());
   }
 
   /** Adds or replaces a policy in an existing vhost; setting the same one again changes nothing. */

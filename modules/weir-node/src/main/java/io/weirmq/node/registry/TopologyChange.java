@@ -9,6 +9,7 @@ import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.core.routing.Topology;
 import io.weirmq.core.routing.TopologyEvent;
 import io.weirmq.core.policy.Policy;
+import io.weirmq.core.security.PasswordHash;
 import io.weirmq.core.security.Permission;
 import io.weirmq.core.security.User;
 import io.weirmq.node.serialization.CborSerializable;
@@ -80,5 +81,10 @@ public sealed interface TopologyChange extends CborSerializable {
 
   record ClearPolicy(String vhost, String name) implements TopologyChange {
     public List<TopologyEvent> decide(Topology t) { return t.clearPolicy(vhost, name); }
+  }
+
+  /** Replaces a fast imported hash by a PBKDF2 one, if the user still has {@code expected}. */
+  record UpgradePassword(String name, PasswordHash expected, PasswordHash replacement) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.upgradePassword(name, expected, replacement); }
   }
 }
