@@ -1,6 +1,7 @@
 // Drives the WeirMQ dashboard in a real headless Chromium, as an operator would: log in, declare a
 // queue, publish from the UI, watch the count change, peek the message, bind it to an exchange and
-// publish there, delete the queue.
+// publish there, cap it with a policy (max-length 1) and see it trimmed, delete the policy, delete
+// the queue.
 // Screenshots of each step go to the directory given; any failed step, page error or console error
 // fails the run (exit code 1), naming the step.
 //
@@ -18,6 +19,9 @@ mkdirSync(shots, { recursive: true });
 const TIMEOUT = 15000;
 const queue = 'dashboard-test-' + Date.now();
 const body = 'hello from the dashboard "quoted" <b>not bold</b>';
+const policy = 'dashboard-cap-' + Date.now();
+const GUEST = { Authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') };
+const apiGet = async path => (await fetch(base + path, { headers: GUEST }));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -99,6 +103,45 @@ try {
   await page.goto(base + '/#/queues/%2F/' + encodeURIComponent(queue));
   await page.waitForFunction(() => document.getElementById('q-total')?.textContent === '2');
 
+  step = 'a third message, published through the API';
+  const published = await fetch(base + '/api/exchanges/%2F/amq.default/publish', {
+    method: 'POST', headers: { ...GUEST, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ routing_key: queue, payload: 'third', payload_encoding: 'string', properties: {} }),
+  });
+  if (published.status !== 200) throw new Error('publishing the third message answered ' + published.status);
+  await page.waitForFunction(() => document.getElementById('q-total')?.textContent === '3');
+
+  step = 'a definition that is not JSON is refused on the policies page';
+  await page.click('#nav a[data-page=policies]');
+  await page.locator('#policies').waitFor();
+  await page.fill('#add-policy input[name=name]', policy);
+  await page.fill('#add-policy input[name=pattern]', '^' + queue + '$');
+  await page.selectOption('#add-policy select[name=apply-to]', 'queues');
+  await page.fill('#add-policy textarea[name=definition]', '{max-length: 1}');
+  await page.click('#add-policy button[type=submit]');
+  await page.waitForFunction(() => /Definition: not valid JSON/.test(document.getElementById('flash')?.textContent || ''));
+
+  step = 'add a policy with max-length 1';
+  await page.fill('#add-policy textarea[name=definition]', '{"max-length": 1}');
+  await page.click('#add-policy button[type=submit]');
+  await page.locator('#policies tbody tr', { hasText: policy }).waitFor();
+  // The broker trims the queue to the policy's limit at once: asked of the API, not of the page.
+  const capped = await (await apiGet('/api/queues/%2F/' + encodeURIComponent(queue))).json();
+  if (capped.messages !== 1) throw new Error('under max-length 1 the queue holds ' + capped.messages + ' messages');
+  if (capped.policy !== policy) throw new Error('the queue shows policy ' + capped.policy + ', not ' + policy);
+  await shot('06-policy-added');
+
+  step = 'delete the policy';
+  await page.click('#policies button[data-policy="' + policy + '"]');
+  await page.waitForFunction(name => ![...document.querySelectorAll('#policies tbody td')]
+    .some(td => td.textContent === name), policy);
+  const policyGone = (await apiGet('/api/policies/%2F/' + encodeURIComponent(policy))).status;
+  if (policyGone !== 404) throw new Error('the deleted policy answers ' + policyGone + ', not 404');
+  await shot('07-policy-deleted');
+  await page.goto(base + '/#/queues/%2F/' + encodeURIComponent(queue));
+  await page.waitForFunction(() => document.getElementById('q-total')?.textContent === '1');
+  await page.waitForFunction(() => /policy: none/.test(document.getElementById('q-properties')?.textContent || ''));
+
   step = 'delete the queue';
   await page.click('#delete');
   await page.waitForFunction(() => location.hash === '#/queues');
@@ -110,7 +153,7 @@ try {
   const gone = (await fetch(base + '/api/queues/%2F/' + encodeURIComponent(queue),
     { headers: { Authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') } })).status;
   if (gone !== 404) throw new Error('the deleted queue answers ' + gone + ', not 404');
-  await shot('06-deleted');
+  await shot('08-deleted');
 
   step = 'check the page reported no errors';
   if (problems.length > 0) throw new Error(problems.join('; '));

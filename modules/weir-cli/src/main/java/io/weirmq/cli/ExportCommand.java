@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code weir export [FILE]}: the topology as a definitions file (RabbitMQ's format). */
-@Command(name = "export", description = {"Write the broker's definitions (vhosts, exchanges, queues, bindings) as",
-    "JSON in RabbitMQ's definitions format, to FILE or standard output."})
+@Command(name = "export", description = {"Write the broker's definitions (users with their password hashes, vhosts,",
+    "permissions, policies, exchanges, queues, bindings) as JSON in RabbitMQ's definitions format, to FILE or",
+    "standard output. With --vhost-only: that vhost's policies, exchanges, queues and bindings."})
 final class ExportCommand extends AdminCommand {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,7 +30,8 @@ final class ExportCommand extends AdminCommand {
       out().println(text);
     } else {
       Files.writeString(Path.of(file), text + System.lineSeparator());
-      err().printf("exported %d exchanges, %d queues, %d bindings to %s%n", definitions.path("exchanges").size(),
+      err().printf("exported %d users, %d policies, %d exchanges, %d queues, %d bindings to %s%n",
+          definitions.path("users").size(), definitions.path("policies").size(), definitions.path("exchanges").size(),
           definitions.path("queues").size(), definitions.path("bindings").size(), file);
     }
     return WeirCli.OK;

@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code weir import FILE}: loads a definitions file, a RabbitMQ export for instance. */
 @Command(name = "import", description = {"Load a definitions file (RabbitMQ's format, e.g. from rabbitmqadmin export",
-    "or weir export): vhosts, exchanges, queues and bindings. Sections WeirMQ cannot import yet are listed."})
+    "or weir export): users, vhosts, permissions, policies, exchanges, queues and bindings. Sections WeirMQ",
+    "cannot import are listed."})
 final class ImportCommand extends AdminCommand {
 
   @Parameters(paramLabel = "FILE", description = "the definitions to load; - for standard input")
@@ -40,8 +41,10 @@ final class ImportCommand extends AdminCommand {
     }
     JsonNode report = admin.importDefinitions(definitions, vhostOnly ? vhost() : null);
     JsonNode imported = report.path("imported");
-    out().printf("imported %d vhosts, %d exchanges, %d queues, %d bindings%n", imported.path("vhosts").asInt(),
-        imported.path("exchanges").asInt(), imported.path("queues").asInt(), imported.path("bindings").asInt());
+    out().printf("imported %d users, %d vhosts, %d permissions, %d policies, %d exchanges, %d queues, %d bindings%n",
+        imported.path("users").asInt(), imported.path("vhosts").asInt(), imported.path("permissions").asInt(),
+        imported.path("policies").asInt(), imported.path("exchanges").asInt(), imported.path("queues").asInt(),
+        imported.path("bindings").asInt());
     Iterator<Map.Entry<String, JsonNode>> skipped = report.path("not_imported").fields();
     while (skipped.hasNext()) {
       Map.Entry<String, JsonNode> s = skipped.next();

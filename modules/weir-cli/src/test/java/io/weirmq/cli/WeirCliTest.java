@@ -202,16 +202,17 @@ class WeirCliTest {
 
     // A new vhost comes from an import too; then the export goes into it.
     Path vhost = Files.writeString(dir.resolve("vhost.json"), "{\"vhosts\":[{\"name\":\"" + other + "\"}]}");
-    assertThat(weir("import", vhost.toString()).out()).contains("imported 1 vhosts");
+    assertThat(weir("import", vhost.toString()).out()).contains("imported 0 users, 1 vhosts");
     Run imported = weirWithInput(Files.newInputStream(file), "--vhost", other, "import", "--vhost-only", "-");
     assertThat(imported.exit()).as(imported.toString()).isZero();
-    assertThat(imported.out()).contains("imported 0 vhosts, 1 exchanges").contains("bindings");
+    assertThat(imported.out()).contains("imported 0 users, 0 vhosts, 0 permissions, 0 policies, 1 exchanges")
+        .contains("bindings");
     assertThat(weir("--vhost", other, "list", "queues").out()).contains(queue);
 
     Run rabbit = weirWithInput(new ByteArrayInputStream(
-        "{\"users\":[{\"name\":\"guest\"}],\"queues\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        "{\"topic_permissions\":[{\"user\":\"guest\"}],\"queues\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
         "import", "-");
-    assertThat(rabbit.out()).contains("not imported: 1 users (RabbitMQ's password hashes cannot be checked here");
+    assertThat(rabbit.out()).contains("not imported: 1 topic_permissions (WeirMQ has no topic permissions)");
     assertThat(weir("import", dir.resolve("absent.json").toString()).exit()).isEqualTo(2);
     Path bad = Files.writeString(dir.resolve("bad.json"), "{\"queues\":[{\"name\":7}]}");
     Run refused = weir("--vhost", other, "import", "--vhost-only", bad.toString());

@@ -46,6 +46,7 @@ public final class ApiRoutes extends ApiDirectives {
           path("whoami", admin::whoami),
           pathPrefix("users", admin::users),
           pathPrefix("permissions", admin::permissions),
+          pathPrefix("policies", () -> new PolicyRoutes(broker, json, settings, caller).route()),
           pathPrefix("vhosts", admin::vhosts));
     }));
     // The WebSocket protocol needs a login but no tag, like AMQP: any user with permissions on the vhost.

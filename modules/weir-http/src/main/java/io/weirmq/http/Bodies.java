@@ -77,4 +77,16 @@ final class Bodies {
       @JsonProperty("configure") String configure,
       @JsonProperty("write") String write,
       @JsonProperty("read") String read) {}
+
+  /**
+   * PUT /api/policies/{vhost}/{name}. RabbitMQ's UI also sends the vhost and name; they must match
+   * the path when given.
+   */
+  record PolicyBody(
+      @JsonProperty("vhost") String vhost,
+      @JsonProperty("name") String name,
+      @JsonProperty("pattern") String pattern,
+      @JsonProperty("apply-to") String applyTo,
+      @JsonProperty("priority") Integer priority,
+      @JsonProperty("definition") Map<String, Object> definition) {}
 }

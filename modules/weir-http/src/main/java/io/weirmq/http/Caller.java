@@ -51,6 +51,26 @@ record Caller(User user) {
     }
   }
 
+  /** Whether the user may manage policies of the vhost: an administrator, or a policymaker with permissions there. */
+  boolean managesPolicies(Topology topology, String vhost) {
+    return isAdministrator() || (Tags.isPolicymaker(user.tags()) && topology.users().access(name(), vhost) != null);
+  }
+
+  /** Refuses (403) unless the user is tagged policymaker or administrator. */
+  void requirePolicymaker() {
+    if (!Tags.isPolicymaker(user.tags())) {
+      throw BrokerException.refused(null, "user '" + name() + "' is not tagged policymaker or administrator");
+    }
+  }
+
+  /** Refuses (403) unless the user may manage the vhost's policies. */
+  void requirePolicies(Topology topology, String vhost) {
+    requirePolicymaker();
+    if (!managesPolicies(topology, vhost)) {
+      throw Access.vhostRefused(vhost, name());
+    }
+  }
+
   /** Whether the user may look at the vhost's objects. */
   boolean sees(Topology topology, String vhost) {
     return isMonitor() || topology.users().access(name(), vhost) != null;

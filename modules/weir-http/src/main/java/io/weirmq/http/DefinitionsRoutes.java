@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.model.ExchangeId;
 import io.weirmq.core.model.QueueId;
+import io.weirmq.core.policy.Policy;
+import io.weirmq.core.security.PasswordHash;
+import io.weirmq.core.security.Permission;
+import io.weirmq.core.security.User;
 import io.weirmq.core.routing.Binding;
 import io.weirmq.core.routing.DestinationKind;
 import io.weirmq.core.routing.ExchangeDefinition;
@@ -25,23 +29,25 @@ import java.util.function.Function;
 
 /**
  * {@code GET /api/definitions[/{vhost}]} exports the topology and {@code POST} imports one, in the
- * part of RabbitMQ's definitions format that maps to WeirMQ: vhosts, exchanges, queues and bindings.
- * A RabbitMQ export loads as it is: its other sections (users, permissions, policies, parameters)
- * are reported as not imported, never silently dropped.
+ * part of RabbitMQ's definitions format that maps to WeirMQ: users, vhosts, permissions, policies,
+ * exchanges, queues and bindings. A RabbitMQ export loads as it is: its other sections (topic
+ * permissions, parameters) are reported as not imported, never silently dropped.
+ *
+ * <p>Users carry their password hash: the broker's PBKDF2 ones under {@code weir_pbkdf2_sha256}
+ * (read back exactly), RabbitMQ's {@code rabbit_password_hashing_sha256} / {@code _sha512} (the
+ * user's first login replaces it with PBKDF2), or a clear {@code password}, hashed here.
  *
  * <p>An import checks everything before it changes anything: every item must be valid and every
  * existing exchange or queue it names must have the same properties (else 400 or 409 naming the
- * item and the field). It then declares, in order, vhosts, exchanges, queues and bindings; each
- * declaration is idempotent, so an import interrupted by a failure can be repeated.
+ * item and the field). It then declares, in order, vhosts, users, permissions, policies, exchanges,
+ * queues and bindings; each declaration is idempotent, so an import interrupted by a failure can be
+ * repeated.
  */
 final class DefinitionsRoutes extends ApiDirectives {
 
   /** Sections of RabbitMQ's format that WeirMQ does not import (yet), with why. */
   private static final Map<String, String> NOT_IMPORTED = Map.of(
-      "users", "RabbitMQ's password hashes cannot be checked here: create users with PUT /api/users",
-      "permissions", "they name users, which are not imported: set them with PUT /api/permissions",
       "topic_permissions", "WeirMQ has no topic permissions",
-      "policies", "policies arrive with the admin API",
       "parameters", "WeirMQ has no runtime parameters (federation, shovels)",
       "global_parameters", "WeirMQ has no global parameters");
 
@@ -76,12 +82,17 @@ final class DefinitionsRoutes extends ApiDirectives {
     d.put("weirmq_version", OverviewRoutes.VERSION);
     List<String> vhosts = onlyVhost == null ? t.vhosts() : List.of(onlyVhost);
     if (onlyVhost == null) {
+      // As RabbitMQ: users and permissions belong to the whole broker, not to one vhost's export.
+      d.put("users", t.users().users().stream().map(DefinitionsRoutes::exportUser).toList());
       d.put("vhosts", vhosts.stream().map(v -> Map.of("name", v)).toList());
+      d.put("permissions", t.users().permissions().stream().map(Views::permission).toList());
     }
+    List<Map<String, Object>> policies = new ArrayList<>();
     List<Map<String, Object>> exchanges = new ArrayList<>();
     List<Map<String, Object>> queues = new ArrayList<>();
     List<Map<String, Object>> bindings = new ArrayList<>();
     for (String vhost : vhosts) {
+      t.policies().of(vhost).forEach(p -> policies.add(withoutVhost(Views.policy(p), onlyVhost)));
       for (ExchangeDefinition x : t.exchanges(vhost)) {
         if (!builtIn(x.id().name())) {
           exchanges.add(withoutVhost(Views.exchange(x), onlyVhost));
@@ -102,10 +113,22 @@ final class DefinitionsRoutes extends ApiDirectives {
         }
       }
     }
+    d.put("policies", policies);
     d.put("exchanges", exchanges);
     d.put("queues", queues);
     d.put("bindings", bindings);
     return d;
+  }
+
+  /** RabbitMQ's user item; the hash in a form {@link PasswordHash#fromExport} reads back exactly. */
+  private static Map<String, Object> exportUser(User u) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("name", u.name());
+    v.put("password_hash", u.password().exported());
+    v.put("hashing_algorithm", u.password().exportedAlgorithm());
+    v.put("tags", u.tags());
+    v.put("limits", Map.of());
+    return v;
   }
 
   private static Map<String, Object> withoutVhost(Map<String, Object> item, String onlyVhost) {
@@ -123,7 +146,11 @@ final class DefinitionsRoutes extends ApiDirectives {
 
   // ------------------------------------------------------------------ import
 
-  private record Plan(List<String> vhosts, List<ExchangeDefinition> exchanges, List<QueueDefinition> queues,
+  /** A user to import: with its hash, or (hashed when applied, slowly) with a clear password. */
+  private record ImportedUser(String name, PasswordHash hash, String password, List<String> tags) {}
+
+  private record Plan(List<String> vhosts, List<ImportedUser> users, List<Permission> permissions,
+      List<Policy> policies, List<ExchangeDefinition> exchanges, List<QueueDefinition> queues,
       List<Binding> bindings, Map<String, Object> notImported) {}
 
   private Route importAll(JsonNode d, String onlyVhost) {
@@ -134,6 +161,9 @@ final class DefinitionsRoutes extends ApiDirectives {
     return onSuccess(apply(plan), done -> {
       Map<String, Object> imported = new LinkedHashMap<>();
       imported.put("vhosts", plan.vhosts().size());
+      imported.put("users", plan.users().size());
+      imported.put("permissions", plan.permissions().size());
+      imported.put("policies", plan.policies().size());
       imported.put("exchanges", plan.exchanges().size());
       imported.put("queues", plan.queues().size());
       imported.put("bindings", plan.bindings().size());
@@ -154,6 +184,26 @@ final class DefinitionsRoutes extends ApiDirectives {
       throw BrokerException.invalid("vhosts", "an import into one vhost (/api/definitions/{vhost}) cannot declare"
           + " vhosts; use POST /api/definitions");
     }
+    List<ImportedUser> users = new ArrayList<>();
+    if (onlyVhost == null) {
+      forEach(d, "users", (item, at) -> users.add(user(item, at)));
+    } else {
+      for (String section : List.of("users", "permissions")) {
+        if (d.has(section)) {
+          throw BrokerException.invalid(section, "an import into one vhost (/api/definitions/{vhost}) cannot hold "
+              + section + "; use POST /api/definitions");
+        }
+      }
+    }
+    List<Permission> permissions = new ArrayList<>();
+    forEach(d, "permissions", (item, at) -> permissions.add(within(at, () -> new Permission(
+        text(item, at, "user", null), text(item, at, "vhost", null), text(item, at, "configure", null),
+        text(item, at, "write", null), text(item, at, "read", null)))));
+    List<Policy> policies = new ArrayList<>();
+    forEach(d, "policies", (item, at) -> policies.add(within(at, () -> new Policy(vhost(item, at, onlyVhost),
+        text(item, at, "name", null), text(item, at, "pattern", null),
+        Policy.ApplyTo.parse("apply-to", text(item, at, "apply-to", "all")), integer(item, at, "priority", 0),
+        table(item, at, "definition")))));
     List<ExchangeDefinition> exchanges = new ArrayList<>();
     int[] builtIns = {0};
     forEach(d, "exchanges", (item, at) -> {
@@ -193,6 +243,7 @@ final class DefinitionsRoutes extends ApiDirectives {
           destinationKind, text(item, at, "destination", null), text(item, at, "routing_key", ""), table(item, at))));
     });
     checkReferences(t, vhosts, exchanges, queues, bindings);
+    checkSecurityReferences(t, vhosts, users, permissions, policies);
     Map<String, Object> notImported = new LinkedHashMap<>();
     if (builtIns[0] > 0) {
       notImported.put("exchanges", Map.of("count", builtIns[0],
@@ -205,7 +256,75 @@ final class DefinitionsRoutes extends ApiDirectives {
         notImported.put(section, Map.of("count", count, "reason", why));
       }
     });
-    return new Plan(vhosts, exchanges, queues, bindings, notImported);
+    return new Plan(vhosts, users, permissions, policies, exchanges, queues, bindings, notImported);
+  }
+
+  /** A user item: name, tags, and password_hash with hashing_algorithm, or a clear password. */
+  private static ImportedUser user(JsonNode item, String at) {
+    String name = within(at, () -> User.name(text(item, at, "name", null)));
+    String who = at + " (user '" + name + "')";
+    List<String> tags = within(at, () -> User.tags(tagList(item, at)));
+    JsonNode password = item.get("password");
+    if (password != null && !password.isNull()) {
+      if (!password.isTextual() || password.textValue().isEmpty()) {
+        throw BrokerException.invalid(at + ".password", "must be a non-empty string (user '" + name + "')");
+      }
+      if (item.hasNonNull("password_hash") && !item.get("password_hash").asText().isEmpty()) {
+        throw BrokerException.invalid(at + ".password", "give password or password_hash, not both (user '" + name + "')");
+      }
+      return new ImportedUser(name, null, password.textValue(), tags);
+    }
+    String algorithm = text(item, at, "hashing_algorithm", PasswordHash.RABBIT_SHA256);
+    String hash = text(item, at, "password_hash", "");
+    try {
+      return new ImportedUser(name, PasswordHash.fromExport(algorithm, hash), null, tags);
+    } catch (BrokerException e) {
+      throw BrokerException.invalid(at + "." + e.field(), e.reason() + " (user '" + name + "')");
+    }
+  }
+
+  /** RabbitMQ 3.x writes tags as one comma-separated string, 4.x as a list. */
+  private static List<String> tagList(JsonNode item, String at) {
+    JsonNode n = item.get("tags");
+    if (n == null || n.isNull()) {
+      return List.of();
+    }
+    if (n.isTextual()) {
+      return java.util.Arrays.asList(n.textValue().split(","));
+    }
+    if (n.isArray()) {
+      List<String> out = new ArrayList<>();
+      n.forEach(t -> {
+        if (!t.isTextual()) {
+          throw BrokerException.invalid(at + ".tags", "must be strings");
+        }
+        out.add(t.textValue());
+      });
+      return out;
+    }
+    throw BrokerException.invalid(at + ".tags", "must be a comma-separated string or a list of strings");
+  }
+
+  /** Permissions name users and vhosts, policies vhosts, that must exist or come with the import. */
+  private static void checkSecurityReferences(Topology t, List<String> vhosts, List<ImportedUser> users,
+      List<Permission> permissions, List<Policy> policies) {
+    java.util.Set<String> newUsers = new java.util.HashSet<>();
+    users.forEach(u -> newUsers.add(u.name()));
+    for (int i = 0; i < permissions.size(); i++) {
+      Permission p = permissions.get(i);
+      if (t.users().user(p.user()).isEmpty() && !newUsers.contains(p.user())) {
+        throw BrokerException.notFound("permissions[" + i + "].user", "no user '" + p.user() + "' here or in the import");
+      }
+      if (!t.hasVhost(p.vhost()) && !vhosts.contains(p.vhost())) {
+        throw BrokerException.notFound("permissions[" + i + "].vhost", "no vhost '" + p.vhost() + "' here or in the import");
+      }
+    }
+    for (int i = 0; i < policies.size(); i++) {
+      String vhost = policies.get(i).vhost();
+      if (!t.hasVhost(vhost) && !vhosts.contains(vhost)) {
+        throw BrokerException.notFound("policies[" + i + "].vhost", "no vhost '" + vhost + "' here or in the import");
+      }
+    }
   }
 
   /**
@@ -259,6 +378,10 @@ final class DefinitionsRoutes extends ApiDirectives {
   private CompletionStage<Void> apply(Plan plan) {
     CompletionStage<Void> done = inWindows(plan.vhosts(), v -> topology().hasVhost(v)
         ? CompletableFuture.completedFuture(0L) : broker.addVhost(v), CompletableFuture.completedFuture(null));
+    done = inWindows(plan.users(), u -> u.hash() != null ? broker.putUser(new User(u.name(), u.hash(), u.tags()))
+        : broker.putUser(u.name(), u.password(), u.tags()), done);
+    done = inWindows(plan.permissions(), broker::setPermission, done);
+    done = inWindows(plan.policies(), broker::setPolicy, done);
     done = inWindows(plan.exchanges(), broker::declareExchange, done);
     done = inWindows(plan.queues(), broker::declareQueue, done);
     return inWindows(plan.bindings(), broker::bind, done);
@@ -354,14 +477,28 @@ final class DefinitionsRoutes extends ApiDirectives {
     return n.booleanValue();
   }
 
-  @SuppressWarnings("unchecked")
+  private static int integer(JsonNode item, String at, String field, int fallback) {
+    JsonNode n = item.get(field);
+    if (n == null || n.isNull()) {
+      return fallback;
+    }
+    if (!n.canConvertToInt() || !n.isIntegralNumber()) {
+      throw BrokerException.invalid(at + "." + field, "must be an integer");
+    }
+    return n.intValue();
+  }
+
   private Map<String, Object> table(JsonNode item, String at) {
-    JsonNode n = item.get("arguments");
+    return table(item, at, "arguments");
+  }
+
+  private Map<String, Object> table(JsonNode item, String at, String field) {
+    JsonNode n = item.get(field);
     if (n == null || n.isNull()) {
       return Map.of();
     }
     if (!n.isObject()) {
-      throw BrokerException.invalid(at + ".arguments", "must be a JSON object");
+      throw BrokerException.invalid(at + "." + field, "must be a JSON object");
     }
     Map<String, Object> arguments = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> fields = n.fields();

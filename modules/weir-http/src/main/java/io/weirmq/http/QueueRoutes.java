@@ -35,7 +35,7 @@ final class QueueRoutes extends ApiDirectives {
                 pathEndOrSingleSlash(() -> concat(
                     get(() -> {
                       QueueDefinition q = existing(vhost, name);
-                      return onSuccess(broker.counts(q.id()), counts -> ok(Views.queue(q, counts)));
+                      return onSuccess(broker.counts(q.id()), counts -> ok(Views.queue(q, counts, topology().policyFor(q.id()))));
                     }),
                     put(() -> declare(vhost, name)),
                     delete(() -> delete(vhost, name)))),
@@ -86,7 +86,7 @@ final class QueueRoutes extends ApiDirectives {
       if (!q.answered()) {
         throw new CompletionException(ApiErrors.unwrap(q.failure()));
       }
-      return Views.queue(q.queue(), q.counts());
+      return Views.queue(q.queue(), q.counts(), topology().policyFor(q.queue().id()));
     }).toList());
   }
 

@@ -1,5 +1,6 @@
 package io.weirmq.http;
 
+import io.weirmq.core.policy.Policy;
 import io.weirmq.core.queue.QueueCounts;
 import io.weirmq.core.routing.Binding;
 import io.weirmq.core.routing.DestinationKind;
@@ -38,8 +39,11 @@ final class Views {
     return v;
   }
 
-  static Map<String, Object> queue(QueueDefinition q, QueueCounts c) {
+  /** A queue with its counts and, as RabbitMQ shows them, its policy's name (or null) and definition. */
+  static Map<String, Object> queue(QueueDefinition q, QueueCounts c, Policy policy) {
     Map<String, Object> v = queue(q);
+    v.put("policy", policy == null ? null : policy.name());
+    v.put("effective_policy_definition", policy == null ? Map.of() : policy.definition());
     v.put("messages", c.total());
     v.put("messages_ready", c.ready());
     v.put("messages_unacknowledged", c.unacked());
@@ -67,6 +71,18 @@ final class Views {
     v.put("tags", u.tags());
     v.put("hashing_algorithm", u.password().algorithm());
     v.put("limits", Map.of());
+    return v;
+  }
+
+  /** A policy as RabbitMQ's management API shows it. */
+  static Map<String, Object> policy(Policy p) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("vhost", p.vhost());
+    v.put("name", p.name());
+    v.put("pattern", p.pattern());
+    v.put("apply-to", p.applyTo().wireName());
+    v.put("definition", p.definition());
+    v.put("priority", p.priority());
     return v;
   }
 

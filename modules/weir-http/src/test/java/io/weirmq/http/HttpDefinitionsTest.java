@@ -14,13 +14,13 @@ class HttpDefinitionsTest {
   static final HttpTestServer api = new HttpTestServer();
 
   /** A RabbitMQ 3.x export, trimmed: sections WeirMQ does not import are reported, not dropped silently. */
-  private static String rabbitExport(String vhost, String queue, String exchange) {
+  private static String rabbitExport(String vhost, String queue, String exchange, String user) {
     return """
         {"rabbit_version":"3.10.8","rabbitmq_version":"3.10.8","product_name":"RabbitMQ","product_version":"3.10.8",
-         "users":[{"name":"guest","password_hash":"x","hashing_algorithm":"rabbit_password_hashing_sha256",
-                   "tags":["administrator"],"limits":{}}],
+         "users":[{"name":"%4$s","password_hash":"%5$s","hashing_algorithm":"rabbit_password_hashing_sha256",
+                   "tags":"management,policymaker","limits":{}}],
          "vhosts":[{"name":"%1$s","limits":[],"metadata":{"description":"","tags":[]}}],
-         "permissions":[{"user":"guest","vhost":"%1$s","configure":".*","write":".*","read":".*"}],
+         "permissions":[{"user":"%4$s","vhost":"%1$s","configure":".*","write":".*","read":".*"}],
          "topic_permissions":[],"parameters":[],
          "global_parameters":[{"name":"cluster_name","value":"rabbit@host"}],
          "policies":[{"vhost":"%1$s","name":"ttl","pattern":"^t\\\\.","apply-to":"queues","definition":{"message-ttl":1000},"priority":0}],
@@ -30,7 +30,27 @@ class HttpDefinitionsTest {
                        "arguments":{}}],
          "bindings":[{"source":"%3$s","vhost":"%1$s","destination":"%2$s","destination_type":"queue",
                       "routing_key":"a.#","arguments":{}}]}
-        """.formatted(vhost, queue, exchange);
+        """.formatted(vhost, queue, exchange, user, rabbitHash(user + "-pw"));
+  }
+
+  /** RabbitMQ 3.x's rabbit_password_hashing_sha256: base64(4-byte salt + SHA-256(salt + UTF-8 password)). */
+  static String rabbitHash(String password) {
+    try {
+      byte[] salt = new byte[4];
+      new java.security.SecureRandom().nextBytes(salt);
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      md.update(salt);
+      byte[] digest = md.digest(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      byte[] both = java.util.Arrays.copyOf(salt, 4 + digest.length);
+      System.arraycopy(digest, 0, both, 4, digest.length);
+      return java.util.Base64.getEncoder().encodeToString(both);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int whoami(String user, String password) {
+    return api.send("GET", "/api/whoami", null, null, HttpTestServer.basic(user, password)).status();
   }
 
   /** A new vhost gives nobody permissions on it (as in RabbitMQ): the tests' user gets them. */
@@ -44,17 +64,37 @@ class HttpDefinitionsTest {
     String vhost = name("defs");
     String q = name("dq");
     String x = name("dx");
-    HttpTestServer.Reply r = api.post("/api/definitions", rabbitExport(vhost, q, x));
+    String user = name("ann");
+    HttpTestServer.Reply r = api.post("/api/definitions", rabbitExport(vhost, q, x, user));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     JsonNode answer = r.json();
     assertThat(answer.get("imported").get("vhosts").asInt()).isEqualTo(1);
     assertThat(answer.get("imported").get("queues").asInt()).isEqualTo(1);
     assertThat(answer.get("imported").get("exchanges").asInt()).isEqualTo(1);
     assertThat(answer.get("imported").get("bindings").asInt()).isEqualTo(1);
-    assertThat(answer.get("not_imported").fieldNames()).toIterable()
-        .containsExactlyInAnyOrder("users", "permissions", "policies", "global_parameters");
-    assertThat(answer.get("not_imported").get("users").get("reason").asText()).contains("PUT /api/users");
+    assertThat(answer.get("imported").get("users").asInt()).isEqualTo(1);
+    assertThat(answer.get("imported").get("permissions").asInt()).isEqualTo(1);
+    assertThat(answer.get("imported").get("policies").asInt()).isEqualTo(1);
+    assertThat(answer.get("not_imported").fieldNames()).toIterable().containsExactly("global_parameters");
     grantGuest(api, vhost);
+    assertThat(api.get("/api/policies/" + vhost + "/ttl").json().get("definition").get("message-ttl").asInt())
+        .isEqualTo(1000);
+
+    // The RabbitMQ user logs in with its RabbitMQ password, and that login replaces the fast hash.
+    assertThat(api.get("/api/users/" + user).json().get("hashing_algorithm").asText())
+        .isEqualTo("rabbit_password_hashing_sha256");
+    assertThat(api.get("/api/users/" + user).json().get("tags").toString()).contains("policymaker");
+    assertThat(whoami(user, "wrong")).isEqualTo(401);
+    assertThat(whoami(user, user + "-pw")).isEqualTo(200);
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (api.get("/api/users/" + user).json().get("hashing_algorithm").asText().equals("rabbit_password_hashing_sha256")
+        && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(api.get("/api/users/" + user).json().get("hashing_algorithm").asText())
+        .isEqualTo("rabbit_password_hashing_pbkdf2_hmac_sha256");
+    assertThat(whoami(user, user + "-pw")).isEqualTo(200);
+    assertThat(api.get("/api/permissions/" + vhost + "/" + user).status()).isEqualTo(200);
 
     String v = "/api/queues/" + vhost + "/" + q;
     assertThat(api.get(v).json().get("arguments").get("x-max-length").asInt()).isEqualTo(10);
@@ -64,7 +104,8 @@ class HttpDefinitionsTest {
         .json().get("routed").asBoolean()).isTrue();
 
     // Importing the same file again changes nothing and succeeds: every declaration is idempotent.
-    assertThat(api.post("/api/definitions", rabbitExport(vhost, q, x)).status()).isEqualTo(200);
+    // (The user's hash is RabbitMQ's again afterwards, as the file says.)
+    assertThat(api.post("/api/definitions", rabbitExport(vhost, q, x, user)).status()).isEqualTo(200);
   }
 
   @Test
@@ -99,6 +140,88 @@ class HttpDefinitionsTest {
 
     JsonNode all = api.get("/api/definitions").json();
     assertThat(all.get("vhosts").findValuesAsText("name")).contains("/", from, to);
+  }
+
+  @Test
+  void usersPermissionsAndPoliciesRoundTripThroughAnExport() {
+    String vhost = name("rt");
+    String user = name("bob");
+    assertThat(api.send("PUT", "/api/vhosts/" + vhost, null, null).status()).isEqualTo(201);
+    assertThat(api.put("/api/users/" + user, "{\"password\":\"bob-pw\",\"tags\":\"management\"}").status())
+        .isEqualTo(201);
+    assertThat(api.put("/api/permissions/" + vhost + "/" + user, "{\"configure\":\"^bob\\\\.\",\"write\":\".*\",\"read\":\"\"}")
+        .status()).isEqualTo(201);
+    assertThat(api.put("/api/policies/" + vhost + "/cap", "{\"pattern\":\"^a\",\"apply-to\":\"queues\",\"priority\":3,"
+        + "\"definition\":{\"max-length\":7,\"mirror-sync\":\"all\"}}").status()).isEqualTo(201);
+
+    JsonNode export = api.get("/api/definitions").json();
+    JsonNode userItem = only(export.get("users"), "name", user);
+    assertThat(userItem.get("hashing_algorithm").asText()).isEqualTo("weir_pbkdf2_sha256");
+    assertThat(userItem.get("password_hash").asText()).matches("\\d+\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+");
+    JsonNode permissionItem = only(export.get("permissions"), "user", user);
+    JsonNode policyItem = only(export.get("policies"), "vhost", vhost);
+    assertThat(policyItem.get("apply-to").asText()).isEqualTo("queues");
+    assertThat(api.get("/api/definitions/" + vhost).json().get("policies").get(0).has("vhost")).isFalse();
+
+    assertThat(api.delete("/api/users/" + user).status()).isEqualTo(204);
+    assertThat(api.delete("/api/policies/" + vhost + "/cap").status()).isEqualTo(204);
+    assertThat(whoami(user, "bob-pw")).isEqualTo(401);
+
+    String doc = "{\"users\":[" + userItem + "],\"permissions\":[" + permissionItem + "],\"policies\":[" + policyItem + "]}";
+    HttpTestServer.Reply r = api.post("/api/definitions", doc);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(whoami(user, "bob-pw")).isEqualTo(200);
+    JsonNode again = api.get("/api/definitions").json();
+    assertThat(only(again.get("users"), "name", user)).isEqualTo(userItem);
+    assertThat(only(again.get("permissions"), "user", user)).isEqualTo(permissionItem);
+    assertThat(only(again.get("policies"), "vhost", vhost)).isEqualTo(policyItem);
+  }
+
+  @Test
+  void aClearPasswordIsHashedAndAnUnknownAlgorithmIsRefusedNamingTheUser() {
+    String carl = name("carl");
+    HttpTestServer.Reply r = api.post("/api/definitions",
+        "{\"users\":[{\"name\":\"" + carl + "\",\"password\":\"carl-pw\",\"tags\":[\"management\"]}]}");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(whoami(carl, "carl-pw")).isEqualTo(200);
+    assertThat(api.get("/api/users/" + carl).json().get("hashing_algorithm").asText())
+        .isEqualTo("rabbit_password_hashing_pbkdf2_hmac_sha256");
+
+    String vhost = name("never");
+    String dora = name("dora");
+    r = api.post("/api/definitions", "{\"vhosts\":[{\"name\":\"" + vhost + "\"}],\"users\":[{\"name\":\"" + dora
+        + "\",\"password_hash\":\"abc\",\"hashing_algorithm\":\"rabbit_password_hashing_md5\",\"tags\":\"\"}]}");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.json().get("reason").asText()).startsWith("users[0].hashing_algorithm").contains("user '" + dora + "'")
+        .doesNotContain("abc");
+    assertThat(api.get("/api/users/" + dora).status()).as("nothing imported").isEqualTo(404);
+    assertThat(api.get("/api/vhosts/" + vhost).status()).as("nothing imported").isEqualTo(404);
+
+    r = api.post("/api/definitions", "{\"users\":[{\"name\":\"" + dora
+        + "\",\"password_hash\":\"bm90IGEgaGFzaA==\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\"}]}");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.json().get("reason").asText()).startsWith("users[0].password_hash").contains("36 bytes");
+
+    r = api.post("/api/definitions", "{\"permissions\":[{\"user\":\"nobody-here\",\"vhost\":\"/\",\"configure\":\"\","
+        + "\"write\":\"\",\"read\":\"\"}]}");
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.json().get("reason").asText()).startsWith("permissions[0].user");
+
+    r = api.post("/api/definitions/%2F", "{\"users\":[{\"name\":\"x\",\"password\":\"y\"}]}");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.json().get("reason").asText()).startsWith("users");
+  }
+
+  private static JsonNode only(JsonNode items, String field, String value) {
+    JsonNode found = null;
+    for (JsonNode item : items) {
+      if (item.get(field).asText().equals(value)) {
+        assertThat(found).as("one %s=%s in %s", field, value, items).isNull();
+        found = item;
+      }
+    }
+    assertThat(found).as("%s=%s in %s", field, value, items).isNotNull();
+    return found;
   }
 
   @Test

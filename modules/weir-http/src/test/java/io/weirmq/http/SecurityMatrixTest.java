@@ -69,6 +69,8 @@ class SecurityMatrixTest {
       new Who("administrator", "sec-admin", "pw-admin", List.of("administrator"), ".*"),
       new Who("monitoring", "sec-monitor", "pw-monitor", List.of("monitoring"), ".*"),
       new Who("management", "sec-mgmt", "pw-mgmt", List.of("management"), ".*"),
+      new Who("policymaker", "sec-policy", "pw-policy", List.of("policymaker"), ".*"),
+      new Who("policymaker without permissions", "sec-policy-noperm", "pw-policy", List.of("policymaker"), null),
       new Who("management, own- only", "sec-own", "pw-own", List.of("management"), "^own-"),
       new Who("no tags", "sec-notag", "pw-notag", List.of(), ".*"),
       new Who("no permissions", "sec-noperm", "pw-noperm", List.of("management"), null));
@@ -140,6 +142,12 @@ class SecurityMatrixTest {
     r.put("PUT /api/permissions/{vhost}/{user}", p -> new Rest("PUT", "/api/permissions/%2F/sec-tmp",
         "{\"configure\":\"\",\"write\":\".*\",\"read\":\".*\"}"));
     r.put("DELETE /api/permissions/{vhost}/{user}", p -> new Rest("DELETE", "/api/permissions/%2F/sec-tmp", null));
+    String policy = "{\"pattern\":\"^" + "unmatched$\",\"definition\":{\"max-length\":1000}}";
+    r.put("GET /api/policies", p -> new Rest("GET", "/api/policies", null));
+    r.put("GET /api/policies/{vhost}", p -> new Rest("GET", "/api/policies/%2F", null));
+    r.put("GET /api/policies/{vhost}/{name}", p -> new Rest("GET", "/api/policies/%2F/" + p + "pol", null));
+    r.put("PUT /api/policies/{vhost}/{name}", p -> new Rest("PUT", "/api/policies/%2F/" + p + "pol", policy));
+    r.put("DELETE /api/policies/{vhost}/{name}", p -> new Rest("DELETE", "/api/policies/%2F/" + p + "pol", null));
     r.put("GET /api/vhosts", p -> new Rest("GET", "/api/vhosts", null));
     r.put("GET /api/vhosts/{vhost}", p -> new Rest("GET", "/api/vhosts/%2F", null));
     r.put("PUT /api/vhosts/{vhost}", p -> new Rest("PUT", "/api/vhosts/sec-vh", null));
@@ -172,6 +180,7 @@ class SecurityMatrixTest {
     ok(api.put("/api/users/sec-tmp", "{\"password\":\"pw-tmp\",\"tags\":\"\"}"));
     ok(api.put("/api/permissions/%2F/sec-tmp", "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"));
     ok(api.send("PUT", "/api/vhosts/sec-vh", null, null));
+    ok(api.put("/api/policies/%2F/" + p + "pol", "{\"pattern\":\"^unmatched$\",\"definition\":{\"max-length\":1000}}"));
   }
 
   private static void ok(HttpTestServer.Reply r) {
@@ -260,6 +269,9 @@ class SecurityMatrixTest {
       case "management" -> true;
       case "vhost" -> w.monitor() || onVhost;
       case "administrator" -> w.admin();
+      // RabbitMQ's policymaker: the tag, and permissions on the vhost (administrators manage every vhost's).
+      case "policymaker tag" -> w.admin() || w.tags().contains("policymaker");
+      case "policymaker" -> w.admin() || (w.tags().contains("policymaker") && onVhost);
       case "configure exchange", "write exchange", "configure queue", "read queue", "bind queue", "bind exchange" ->
           w.allows(p + "x");
       default -> throw new AssertionError("docs/security.md: unknown need '" + need + "'");

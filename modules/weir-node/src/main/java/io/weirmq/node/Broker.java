@@ -13,7 +13,9 @@ import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.model.ExchangeId;
 import io.weirmq.core.model.QueueId;
 import io.weirmq.core.queue.DeadLetters;
+import io.weirmq.core.policy.Policy;
 import io.weirmq.core.queue.QueueCounts;
+import io.weirmq.core.queue.QueueSettings;
 import io.weirmq.core.routing.Binding;
 import io.weirmq.core.routing.ExchangeDefinition;
 import io.weirmq.core.routing.QueueDefinition;
@@ -95,7 +97,7 @@ public final class Broker {
         settings.mirrors(), settings.askTimeout());
     QueueEntity.init(system, settings, new Environment());
     this.security = SecuritySettings.from(system.settings().config());
-    this.authenticator = new Authenticator(system, routing::get, security);
+    this.authenticator = new Authenticator(system, routing::get, security, this::upgradePassword);
   }
 
   /** Starts the broker's actors on this node (which must be, or be joining, a cluster). */
@@ -172,6 +174,30 @@ public final class Broker {
         .thenApply(c -> c.version());
   }
 
+  /**
+   * Adds a user whose password arrives already hashed (a definitions import): the broker's own
+   * PBKDF2 export, or RabbitMQ's fast hash, which the user's first login replaces.
+   */
+  public CompletionStage<Long> putUser(User user) {
+    return change(new TopologyChange.PutUser(user)).thenApply(c -> c.version());
+  }
+
+  /** Hashes the proven password with PBKDF2 (off the default dispatcher) and swaps it in for the fast hash. */
+  private void upgradePassword(User user, String password) {
+    CompletableFuture.supplyAsync(() -> PasswordHash.create(password, security.passwordHashIterations()),
+            system.dispatchers().lookup(DispatcherSelector.blocking()))
+        .thenCompose(hash -> change(new TopologyChange.UpgradePassword(user.name(), user.password(), hash)))
+        .whenComplete((c, failure) -> {
+          if (failure != null) {
+            log.warn("Could not replace the imported password hash of user '{}' (kept until the next login): {}",
+                user.name(), failure.getMessage());
+          } else if (!c.after().users().user(user.name()).map(u -> u.password().isFast()).orElse(true)) {
+            log.info("Replaced the imported {} password hash of user '{}' with a PBKDF2 one", user.password().algorithm(),
+                user.name());
+          }
+        });
+  }
+
   /** Changes a user's tags and keeps its password. */
   public CompletionStage<Long> setUserTags(User user, List<String> tags) {
     return change(new TopologyChange.PutUser(new User(user.name(), user.password(), tags))).thenApply(c -> c.version());
@@ -187,6 +213,46 @@ public final class Broker {
 
   public CompletionStage<Long> clearPermission(String user, String vhost) {
     return change(new TopologyChange.ClearPermission(user, vhost)).thenApply(c -> c.version());
+  }
+
+  /**
+   * Adds or replaces a policy, then reconfigures every queue of its vhost whose effective settings
+   * it changed ({@code QueueConfigured}), so the new limits apply at once. Answers once they have.
+   */
+  public CompletionStage<Long> setPolicy(Policy policy) {
+    Topology before = topology();
+    return change(new TopologyChange.SetPolicy(policy))
+        .thenCompose(c -> reconfigure(policy.vhost(), before, c.after()).thenApply(v -> c.version()));
+  }
+
+  /** Removes a policy; the queues it applied to return to their own arguments (or the next policy). */
+  public CompletionStage<Long> clearPolicy(String vhost, String name) {
+    Topology before = topology();
+    return change(new TopologyChange.ClearPolicy(vhost, name))
+        .thenCompose(c -> reconfigure(vhost, before, c.after()).thenApply(v -> c.version()));
+  }
+
+  /**
+   * Sends each queue of the vhost whose effective settings differ between the two copies its new
+   * settings. A queue that cannot be reached now is logged and keeps its settings until it is next
+   * declared; the policy itself is stored either way.
+   */
+  private CompletionStage<Void> reconfigure(String vhost, Topology before, Topology after) {
+    List<CompletableFuture<QueueCounts>> configured = new ArrayList<>();
+    for (QueueDefinition q : after.queues(vhost)) {
+      QueueSettings now = after.effectiveSettings(q);
+      boolean same = before.queue(q.id()).isPresent() && before.queueIncarnation(q.id()) == after.queueIncarnation(q.id())
+          && before.effectiveSettings(q).equals(now);
+      if (!same) {
+        configured.add(askQueue(refOf(after, q.id()),
+            (ActorRef<StatusReply<QueueCounts>> r) -> new QueueEntity.Configure(now, r)).toCompletableFuture()
+            .exceptionally(failure -> {
+              log.warn("Could not apply the policy change to {}: {}", q.id(), failure.getMessage());
+              return null;
+            }));
+      }
+    }
+    return CompletableFuture.allOf(configured.toArray(CompletableFuture[]::new));
   }
 
   public CompletionStage<Long> bind(Binding binding) {
@@ -208,7 +274,8 @@ public final class Broker {
       if (current.exclusive() && !current.exclusiveOwner().equals(queue.exclusiveOwner())) {
         throw BrokerException.locked("queue", "cannot obtain exclusive access to locked " + queue.id());
       }
-      return askQueue(ref, (ActorRef<StatusReply<QueueCounts>> r) -> new QueueEntity.Configure(current.settings(), r))
+      return askQueue(ref, (ActorRef<StatusReply<QueueCounts>> r) ->
+              new QueueEntity.Configure(c.after().effectiveSettings(current), r))
           .thenApply(counts -> new DeclareOk(queue.id().name(), counts.ready(), counts.consumers()));
     });
   }

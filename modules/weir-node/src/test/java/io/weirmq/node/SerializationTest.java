@@ -29,6 +29,7 @@ import io.weirmq.core.routing.ExchangeType;
 import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.core.routing.TopologyEvent;
 import io.weirmq.core.routing.TopologySnapshot;
+import io.weirmq.core.policy.Policy;
 import io.weirmq.core.security.PasswordHash;
 import io.weirmq.core.security.Permission;
 import io.weirmq.core.security.User;
@@ -220,7 +221,9 @@ class SerializationTest {
         new TopologyEvent.UserPut(USER),
         new TopologyEvent.UserDeleted("ops"),
         new TopologyEvent.PermissionSet(new Permission("ops", "/", "^x$", ".*", "")),
-        new TopologyEvent.PermissionCleared("ops", "/"));
+        new TopologyEvent.PermissionCleared("ops", "/"),
+        new TopologyEvent.PolicySet(POLICY),
+        new TopologyEvent.PolicyCleared("staging", "cap"));
 
     events.forEach(SerializationTest::assertRoundTrips);
     assertCoversEverySubtype(TopologyEvent.class, events);
@@ -241,6 +244,9 @@ class SerializationTest {
     assertThat(assertRoundTrips(new QueueSnapshot(QueueSettings.DEFAULT, 1, 0, List.of())).messages()).isEmpty();
   }
 
+  private static final Policy POLICY = new Policy("staging", "cap", "^orders\\.", Policy.ApplyTo.QUEUES, 3,
+      Map.of("max-length", 10, "overflow", "reject-publish", "mirror-sync", "all"));
+
   private static final User USER = new User("ops", PasswordHash.create("s3cret", 1000), List.of("monitoring"));
 
   @Test
@@ -255,12 +261,14 @@ class SerializationTest {
         List.of(Binding.toQueue("/", "amq.direct", "a", "a"),
             Binding.toQueue("staging", "events", "b", "").withArguments(Map.of("x-match", "any", "level", 3))),
         List.of(USER),
-        List.of(new Permission("ops", "staging", "^ops\\.", ".*", "")));
+        List.of(new Permission("ops", "staging", "^ops\\.", ".*", "")),
+        List.of(POLICY));
 
     assertRoundTrips(snapshot);
     assertRoundTrips(new MetadataRegistry.Changed(13, List.of(new TopologyEvent.UserPut(USER),
         new TopologyEvent.PermissionSet(new Permission("ops", "/", ".*", ".*", ".*")),
-        new TopologyEvent.PermissionCleared("ops", "/"), new TopologyEvent.UserDeleted("ops"))));
+        new TopologyEvent.PermissionCleared("ops", "/"), new TopologyEvent.UserDeleted("ops"),
+        new TopologyEvent.PolicySet(POLICY), new TopologyEvent.PolicyCleared("staging", "cap"))));
   }
 
   @Test
@@ -335,7 +343,11 @@ class SerializationTest {
         new TopologyChange.PutUser(USER),
         new TopologyChange.DeleteUser("ops"),
         new TopologyChange.SetPermission(new Permission("ops", "/", ".*", ".*", ".*")),
-        new TopologyChange.ClearPermission("ops", "/"));
+        new TopologyChange.ClearPermission("ops", "/"),
+        new TopologyChange.SetPolicy(POLICY),
+        new TopologyChange.ClearPolicy("staging", "cap"),
+        new TopologyChange.UpgradePassword("ops", PasswordHash.fromExport(PasswordHash.RABBIT_SHA256,
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), USER.password()));
 
     for (TopologyChange change : changes) {
       assertRoundTrips(new MetadataRegistry.Change(change, replyTo));
@@ -345,7 +357,7 @@ class SerializationTest {
     assertRoundTrips(new MetadataRegistry.Subscribe(replica, 7));
     assertRoundTrips(new RoutingTableReplica.Changes(2, List.of(new TopologyEvent.QueueDeleted(QUEUE))));
     assertRoundTrips(new RoutingTableReplica.Reset(new TopologySnapshot(1, List.of("/"), List.of(), List.of(),
-        List.of(), List.of(), List.of(), List.of())));
+        List.of(), List.of(), List.of(), List.of(), List.of())));
     assertRoundTrips(new RoutingTableReplica.AwaitVersion(4, testKit.<Long>createTestProbe().ref()));
     // The readiness check asks the registry wherever the singleton runs.
     assertRoundTrips(new MetadataRegistry.GetVersion(testKit.<Long>createTestProbe().ref()));

@@ -178,10 +178,40 @@ public final class QueueState {
 
   // ---------------------------------------------------------------- commands that decide events
 
-  /** Declares or reconfigures the queue; also counts as use for x-expires. */
+  /**
+   * Declares or reconfigures the queue (a redeclaration, a policy added, changed or removed); also
+   * counts as use for x-expires. New limits apply at once, as in RabbitMQ: under drop-head, ready
+   * messages beyond a lowered max-length or max-length-bytes leave from the head, dead-lettered
+   * (reason maxlen) when the new settings name a dead-letter exchange, dropped otherwise. Under the
+   * reject-publish modes the queue keeps what it holds and refuses publishes until it is under the
+   * limit. A new message TTL applies to messages enqueued from now on (each message's expiry is
+   * fixed when it is enqueued, as in RabbitMQ classic queues).
+   */
   public List<QueueEvent> configure(QueueSettings newSettings, long now) {
     lastUsedAt = now;
-    return newSettings.equals(settings) ? List.of() : List.of(new QueueConfigured(newSettings));
+    if (newSettings.equals(settings)) {
+      return List.of();
+    }
+    List<QueueEvent> events = new ArrayList<>(2);
+    events.add(new QueueConfigured(newSettings));
+    Long maxLength = newSettings.maxLength();
+    Long maxBytes = newSettings.maxLengthBytes();
+    if (newSettings.overflow() == Overflow.DROP_HEAD && (maxLength != null || maxBytes != null)) {
+      long count = readyCount;
+      long bytes = readyBytes;
+      List<Long> dropped = new ArrayList<>();
+      Iterator<StoredMessage> oldest = readyInDeliveryOrder();
+      while (oldest.hasNext() && ((maxLength != null && count > maxLength) || (maxBytes != null && bytes > maxBytes))) {
+        StoredMessage head = oldest.next();
+        dropped.add(head.id());
+        count--;
+        bytes -= head.bodySize();
+      }
+      if (!dropped.isEmpty()) {
+        events.add(removal(MessageIds.of(dropped), DeadLetterReason.MAXLEN, now, newSettings));
+      }
+    }
+    return events;
   }
 
   /** The outcome of offering a batch of messages to the queue. */
@@ -650,6 +680,10 @@ public final class QueueState {
   // ---------------------------------------------------------------- helpers
 
   private QueueEvent removal(MessageIds ids, DeadLetterReason reason, long now) {
+    return removal(ids, reason, now, settings);
+  }
+
+  private static QueueEvent removal(MessageIds ids, DeadLetterReason reason, long now, QueueSettings settings) {
     return settings.hasDeadLetterExchange()
         ? new MessagesDeadLettered(ids, reason, now)
         : new MessagesDiscarded(ids, reason);

@@ -12,10 +12,17 @@ import io.weirmq.core.routing.TopologyEvent.QueueDeclared;
 import io.weirmq.core.routing.TopologyEvent.QueueDeleted;
 import io.weirmq.core.routing.TopologyEvent.VhostAdded;
 import io.weirmq.core.routing.TopologyEvent.VhostDeleted;
+import io.weirmq.core.policy.EffectiveArguments;
+import io.weirmq.core.policy.Policies;
+import io.weirmq.core.policy.Policy;
+import io.weirmq.core.queue.QueueSettings;
 import io.weirmq.core.routing.TopologyEvent.PermissionCleared;
+import io.weirmq.core.routing.TopologyEvent.PolicyCleared;
+import io.weirmq.core.routing.TopologyEvent.PolicySet;
 import io.weirmq.core.routing.TopologyEvent.PermissionSet;
 import io.weirmq.core.routing.TopologyEvent.UserDeleted;
 import io.weirmq.core.routing.TopologyEvent.UserPut;
+import io.weirmq.core.security.PasswordHash;
 import io.weirmq.core.security.Permission;
 import io.weirmq.core.security.User;
 import io.weirmq.core.security.UserDirectory;
@@ -68,6 +75,8 @@ public final class Topology {
   private long version;
   /** Users and permissions travel with the topology, so every node checks them from its own copy. */
   private UserDirectory users = new UserDirectory();
+  /** Policies too: every node computes its queues' effective settings from its own copy. */
+  private Policies policies = new Policies();
 
   public Topology() {}
 
@@ -316,6 +325,24 @@ public final class Topology {
     return users;
   }
 
+  public Policies policies() {
+    return policies;
+  }
+
+  /** The policy that applies to a queue, or null. */
+  public Policy policyFor(QueueId queue) {
+    return policies.forQueue(queue);
+  }
+
+  /**
+   * The settings a queue runs with: its arguments combined with its policy's definition
+   * ({@link EffectiveArguments}).
+   */
+  public QueueSettings effectiveSettings(QueueDefinition queue) {
+    Policy p = policies.forQueue(queue.id());
+    return QueueSettings.fromArguments(EffectiveArguments.combine(queue.arguments(), p == null ? null : p.definition()));
+  }
+
   public boolean hasVhost(String vhost) {
     return vhosts.containsKey(vhost);
   }
@@ -446,6 +473,30 @@ public final class Topology {
     requireVhost(permission.vhost());
     var existing = users.access(permission.user(), permission.vhost());
     return existing != null && existing.permission().equals(permission) ? List.of() : List.of(new PermissionSet(permission));
+  }
+
+  /**
+   * Replaces a user's password hash, provided it is still {@code expected}: a fast hash imported from
+   * RabbitMQ becomes a PBKDF2 one after a login proved the password. A user deleted or given another
+   * password meanwhile is left alone.
+   */
+  public List<TopologyEvent> upgradePassword(String name, PasswordHash expected, PasswordHash replacement) {
+    return users.user(name).filter(u -> u.password().equals(expected))
+        .<List<TopologyEvent>>map(u -> List.of(new UserPut(new User(u.name(), replacement, u.tags()))))
+        .orElse(List.of());
+  }
+
+  /** Adds or replaces a policy in an existing vhost; setting the same one again changes nothing. */
+  public List<TopologyEvent> setPolicy(Policy policy) {
+    requireVhost(policy.vhost());
+    return policies.get(policy.vhost(), policy.name()).filter(policy::equals).isPresent()
+        ? List.of() : List.of(new PolicySet(policy));
+  }
+
+  public List<TopologyEvent> clearPolicy(String vhost, String name) {
+    requireVhost(vhost);
+    policies.require(vhost, name);
+    return List.of(new PolicyCleared(vhost, name));
   }
 
   public List<TopologyEvent> clearPermission(String user, String vhost) {
@@ -626,6 +677,7 @@ public final class Topology {
       }
       queueIncarnations.keySet().removeIf(q -> q.vhost().equals(e.vhost()));
       users.vhostDeleted(e.vhost());
+      policies.vhostDeleted(e.vhost());
     } else if (event instanceof ExchangeDeclared e) {
       applyExchangeDeclared(e.exchange());
     } else if (event instanceof ExchangeDeleted e) {
@@ -648,6 +700,12 @@ public final class Topology {
       }
     } else if (event instanceof PermissionCleared e) {
       users.clearPermission(e.user(), e.vhost());
+    } else if (event instanceof PolicySet e) {
+      if (vhosts.containsKey(e.policy().vhost())) {
+        policies.put(e.policy());
+      }
+    } else if (event instanceof PolicyCleared e) {
+      policies.remove(e.vhost(), e.name());
     } else {
       throw new IllegalArgumentException("unknown topology event " + event);
     }
@@ -891,7 +949,7 @@ public final class Topology {
     List<Long> incarnations = new java.util.ArrayList<>(queues.size());
     queues.forEach(q -> incarnations.add(queueIncarnation(q.id())));
     return new TopologySnapshot(version, vhosts(), exchanges(), queues, incarnations, bindings(), users.users(),
-        users.permissions());
+        users.permissions(), policies.all());
   }
 
   /** A topology equal to the one that took the snapshot: same contents, version and routing. */
@@ -910,6 +968,7 @@ public final class Topology {
       t.applyBindingAdded(b);
     }
     t.users = UserDirectory.of(snapshot.users(), snapshot.permissions());
+    t.policies = Policies.of(snapshot.policies());
     t.version = snapshot.version();
     return t;
   }
@@ -918,6 +977,7 @@ public final class Topology {
   public Topology copy() {
     Topology t = fromSnapshot(snapshot());
     t.users = users.copy();
+    t.policies = policies.copy();
     return t;
   }
 }

@@ -2,6 +2,7 @@ package io.weirmq.core.routing;
 
 import io.weirmq.core.model.ExchangeId;
 import io.weirmq.core.model.QueueId;
+import io.weirmq.core.policy.Policy;
 import io.weirmq.core.security.Permission;
 import io.weirmq.core.security.User;
 
@@ -40,4 +41,9 @@ public sealed interface TopologyEvent {
   record PermissionSet(Permission permission) implements TopologyEvent {}
 
   record PermissionCleared(String user, String vhost) implements TopologyEvent {}
+
+  /** A policy was added or replaced. */
+  record PolicySet(Policy policy) implements TopologyEvent {}
+
+  record PolicyCleared(String vhost, String name) implements TopologyEvent {}
 }

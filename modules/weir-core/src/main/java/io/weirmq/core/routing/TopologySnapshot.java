@@ -1,5 +1,6 @@
 package io.weirmq.core.routing;
 
+import io.weirmq.core.policy.Policy;
 import io.weirmq.core.security.Permission;
 import io.weirmq.core.security.User;
 import java.util.List;
@@ -13,7 +14,8 @@ public record TopologySnapshot(
     List<Long> queueIncarnations,
     List<Binding> bindings,
     List<User> users,
-    List<Permission> permissions) {
+    List<Permission> permissions,
+    List<Policy> policies) {
 
   public TopologySnapshot {
     vhosts = vhosts == null ? List.of() : List.copyOf(vhosts);
@@ -28,5 +30,7 @@ public record TopologySnapshot(
     // Snapshots from before users existed have neither list.
     users = users == null ? List.of() : List.copyOf(users);
     permissions = permissions == null ? List.of() : List.copyOf(permissions);
+    // Snapshots from before policies existed have none.
+    policies = policies == null ? List.of() : List.copyOf(policies);
   }
 }

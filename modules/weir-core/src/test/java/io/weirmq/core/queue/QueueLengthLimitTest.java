@@ -201,15 +201,59 @@ class QueueLengthLimitTest {
   }
 
   @Test
-  void tighteningTheLimitTakesEffectOnTheNextPublish() {
+  void tighteningTheLimitTrimsTheQueueAtOnceAndOnEveryPublish() {
     QueueDriver q = new QueueDriver();
     for (int i = 0; i < 5; i++) {
       q.publish(msg("m" + i));
     }
-    q.configure(settings(Map.of("x-max-length", 2)));
+    List<QueueEvent> events = q.configure(settings(Map.of("x-max-length", 2)));
 
+    assertThat(events).hasSize(2);
+    assertThat(events.get(1)).isInstanceOf(MessagesDiscarded.class);
+    assertThat(q.readyIds()).containsExactly(4L, 5L);
     q.publish(List.<Message>of(msg("new")));
 
     assertThat(q.readyIds()).containsExactly(5L, 6L);
+  }
+
+  @Test
+  void aLoweredLimitWithADeadLetterExchangeDeadLettersTheHeadWithReasonMaxlen() {
+    QueueDriver q = new QueueDriver();
+    for (int i = 0; i < 3; i++) {
+      q.publish(msg("m" + i));
+    }
+    List<QueueEvent> events = q.configure(settings(Map.of("x-max-length", 1, "x-dead-letter-exchange", "dlx")));
+
+    assertThat(events.get(1)).isInstanceOfSatisfying(MessagesDeadLettered.class, e -> {
+      assertThat(e.ids().values()).containsExactly(1L, 2L);
+      assertThat(e.reason()).isEqualTo(DeadLetterReason.MAXLEN);
+    });
+    assertThat(q.readyIds()).containsExactly(3L);
+    assertThat(q.state().pendingDeadLetterIds()).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void aLoweredByteLimitTrimsByBodySize() {
+    QueueDriver q = new QueueDriver();
+    q.publish(ofSize(10));
+    q.publish(ofSize(10));
+    q.publish(ofSize(10));
+
+    q.configure(settings(Map.of("x-max-length-bytes", 15)));
+
+    assertThat(q.readyIds()).containsExactly(3L);
+  }
+
+  @Test
+  void aLoweredLimitUnderRejectPublishKeepsWhatTheQueueHolds() {
+    QueueDriver q = new QueueDriver();
+    for (int i = 0; i < 3; i++) {
+      q.publish(msg("m" + i));
+    }
+    List<QueueEvent> events = q.configure(settings(Map.of("x-max-length", 1, "x-overflow", "reject-publish")));
+
+    assertThat(events).hasSize(1);
+    assertThat(q.readyIds()).containsExactly(1L, 2L, 3L);
+    assertThat(q.publish(List.<Message>of(msg("refused"))).accepted()).containsExactly(false);
   }
 }

@@ -472,7 +472,9 @@ function queuePage(vhost, name) {
     setText('q-total', q.messages);
     setText('q-consumers', q.consumers);
     document.getElementById('q-properties').textContent = 'durable: ' + q.durable + ', auto-delete: ' + q.auto_delete
-      + ', exclusive: ' + q.exclusive + ', arguments: ' + JSON.stringify(q.arguments);
+      + ', exclusive: ' + q.exclusive + ', arguments: ' + JSON.stringify(q.arguments)
+      + ', policy: ' + (q.policy === null || q.policy === undefined ? 'none'
+        : q.policy + ' ' + JSON.stringify(q.effective_policy_definition));
     bindings.table.set(all.filter(b => b.destination_type === 'queue' && b.destination === name));
   });
 }

@@ -8,6 +8,8 @@ import io.weirmq.core.routing.ExchangeDefinition;
 import io.weirmq.core.routing.QueueDefinition;
 import io.weirmq.core.routing.Topology;
 import io.weirmq.core.routing.TopologyEvent;
+import io.weirmq.core.policy.Policy;
+import io.weirmq.core.security.PasswordHash;
 import io.weirmq.core.security.Permission;
 import io.weirmq.core.security.User;
 import io.weirmq.node.serialization.CborSerializable;
@@ -71,5 +73,18 @@ public sealed interface TopologyChange extends CborSerializable {
 
   record ClearPermission(String user, String vhost) implements TopologyChange {
     public List<TopologyEvent> decide(Topology t) { return t.clearPermission(user, vhost); }
+  }
+
+  record SetPolicy(Policy policy) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.setPolicy(policy); }
+  }
+
+  record ClearPolicy(String vhost, String name) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.clearPolicy(vhost, name); }
+  }
+
+  /** Replaces a fast imported hash by a PBKDF2 one, if the user still has {@code expected}. */
+  record UpgradePassword(String name, PasswordHash expected, PasswordHash replacement) implements TopologyChange {
+    public List<TopologyEvent> decide(Topology t) { return t.upgradePassword(name, expected, replacement); }
   }
 }

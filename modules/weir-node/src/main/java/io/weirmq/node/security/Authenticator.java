@@ -49,7 +49,16 @@ public final class Authenticator {
 
   private record Verified(PasswordHash hash, byte[] mac) {}
 
-  public Authenticator(ActorSystem<?> system, Supplier<Topology> topology, SecuritySettings settings) {
+  /** Replaces a user's fast (imported RabbitMQ) hash once a login has proved the password. */
+  public interface PasswordUpgrade {
+    void upgrade(User user, String password);
+  }
+
+  private final PasswordUpgrade upgrade;
+
+  public Authenticator(ActorSystem<?> system, Supplier<Topology> topology, SecuritySettings settings,
+      PasswordUpgrade upgrade) {
+    this.upgrade = upgrade;
     this.system = system;
     this.topology = topology;
     this.settings = settings;
@@ -95,6 +104,10 @@ public final class Authenticator {
     }, blocking).thenCompose(ok -> {
       if (!ok) {
         return refuse(name, address, user.isEmpty() ? "no such user" : "wrong password");
+      }
+      if (user.get().password().isFast()) {
+        // A fast hash must not stay: the first login that proves the password replaces it.
+        upgrade.upgrade(user.get(), password);
       }
       remember(name, user.get().password(), password);
       throttle.succeeded(address, name);

@@ -12,6 +12,7 @@ import akka.persistence.testkit.javadsl.SnapshotTestKit;
 import io.weirmq.core.model.BrokerException;
 import io.weirmq.core.model.ExchangeId;
 import io.weirmq.core.model.QueueId;
+import io.weirmq.core.policy.Policy;
 import io.weirmq.core.routing.Binding;
 import io.weirmq.core.routing.ExchangeDefinition;
 import io.weirmq.core.routing.ExchangeType;
@@ -238,12 +239,17 @@ class MetadataRegistryTest {
     changed(new TopologyChange.Bind(Binding.toQueue("/", "orders", "q1", "order.#")));
     changed(new TopologyChange.Bind(Binding.toQueue("/", "amq.headers", "q1", "")
         .withArguments(Map.of("x-match", "any", "n", 1, "tags", List.of("a", 2)))));
+    changed(new TopologyChange.SetPolicy(new Policy("staging", "cap", "^q", Policy.ApplyTo.QUEUES, 1,
+        Map.of("max-length", 5, "overflow", "reject-publish"))));
     TopologySnapshot before = registry.getState().snapshot();
 
     Topology recovered = registry.restart().state();
 
     // Only durable resources: the restart drops nothing, so the state stays exactly as it was.
-    assertNothingMorePersisted(START + 6);
+    assertNothingMorePersisted(START + 7);
+    assertThat(recovered.policies().all()).hasSize(1);
+    assertThat(recovered.effectiveSettings(recovered.queue(new QueueId("staging", "q2")).orElseThrow()).maxLength())
+        .isEqualTo(5L);
     assertThat(recovered.snapshot()).isEqualTo(before);
     assertThat(recovered.queueIncarnation(new QueueId("/", "q1")))
         .isEqualTo(before.queueIncarnations().get(before.queues().indexOf(QueueDefinition.of("/", "q1"))));
