@@ -45,7 +45,7 @@ final class WsConnections {
       this.peerHost = o.peerHost();
       this.peerPort = o.peerPort();
       this.ssl = o.ssl();
-      this.clientProperties = Map.copyOf(o.clientProperties());
+      this.clientProperties = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(o.clientProperties()));
     }
   }
 
