@@ -229,6 +229,30 @@ class HttpConnectionsTest {
     assertThat(((java.net.http.WebSocketHandshakeException) e.getCause()).getResponse().statusCode()).isEqualTo(400);
   }
 
+  @Test
+  void theDirectorysMessagesCrossNodesInCbor() throws Exception {
+    var serialization = akka.serialization.SerializationExtension.get(api.node.system());
+    ConnectionSnapshot snapshot = new ConnectionSnapshot("10.0.0.1:5000 -> 10.0.0.2:15672", "ws-1",
+        "akka://weir@10.0.0.2:25520", "/", "ann", "10.0.0.1", 5000, "10.0.0.2", 15672, 1234L, true,
+        java.util.Map.of("product", "p"), "running", 10, 20, List.of(new ConnectionSnapshot.Channel(1, 5, true,
+            List.of(new ConnectionSnapshot.Consumer("c1", "q", true, false, 5)))));
+    akka.actor.typed.ActorRef<ConnectionDirectory.Listing> listingTo =
+        akka.actor.typed.ActorRefResolver.get(api.node.system()).resolveActorRef("akka://weir/deadLetters");
+    for (Object message : List.of(new ConnectionDirectory.Listing("akka://weir@10.0.0.2:25520", List.of(snapshot)),
+        new ConnectionDirectory.ListConnections(listingTo),
+        new ConnectionDirectory.Close("n", "why", akka.actor.typed.ActorRefResolver.get(api.node.system())
+            .resolveActorRef("akka://weir/deadLetters")),
+        new ConnectionDirectory.Closed("akka://weir@10.0.0.2:25520", 1))) {
+      akka.serialization.Serializer serializer = serialization.findSerializerFor(message);
+      assertThat(serializer.identifier()).as("%s goes as CBOR, not Java serialization", message)
+          .isEqualTo(serialization.serializerFor(io.weirmq.node.serialization.CborSerializable.class).identifier());
+      byte[] bytes = serialization.serialize(message).get();
+      String manifest = akka.serialization.Serializers.manifestFor(serializer, message);
+      Object back = serialization.deserialize(bytes, serializer.identifier(), manifest).get();
+      assertThat(back).isEqualTo(message);
+    }
+  }
+
   /** Polls a listing until an item matches (a connection's channels are published as they open). */
   private static JsonNode await(String path, String auth, Predicate<JsonNode> match) {
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
