@@ -43,7 +43,15 @@ function openClientConnection(name) {
       let received = head.toString('utf8');
       socket.on('data', d => { received += d.toString('utf8'); });
       socket.on('error', () => {});
-      resolve({ localPort: socket.localPort, received: () => received, destroy: () => socket.destroy() });
+      // A client's frames are masked (RFC 6455): one text frame per call.
+      const send = frame => {
+        const payload = Buffer.from(JSON.stringify(frame), 'utf8');
+        const mask = randomBytes(4);
+        const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length])
+          : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+        socket.write(Buffer.concat([header, mask, payload.map((b, i) => b ^ mask[i % 4])]));
+      };
+      resolve({ localPort: socket.localPort, received: () => received, send, destroy: () => socket.destroy() });
     });
     req.on('response', res => reject(new Error('the upgrade was refused: ' + res.statusCode)));
     req.on('error', reject);
@@ -166,6 +174,25 @@ try {
     }
     await shot('07-connections');
 
+    step = 'the consumers page and the queue page list the client\'s consumer';
+    const consumed = 'dashboard-consumed-' + Date.now();
+    const declared = await fetch(base + '/api/queues/%2F/' + encodeURIComponent(consumed),
+      { method: 'PUT', headers: { ...GUEST.headers, 'Content-Type': 'application/json' }, body: '{"durable":false}' });
+    if (declared.status !== 201) throw new Error('declaring ' + consumed + ' answered ' + declared.status);
+    client.send({ method: 'channel.open', channel: 1, id: 1 });
+    client.send({ method: 'basic.consume', channel: 1, id: 2, queue: consumed, consumer_tag: 'dashboard-consumer' });
+    await until('basic.consume-ok', () => client.received().includes('basic.consume-ok'));
+    await page.click('#nav a[data-page=consumers]');
+    const consumerRow = page.locator('#consumers tbody tr', { hasText: 'dashboard-consumer' });
+    await consumerRow.waitFor();
+    await shot('07b-consumers');
+    await consumerRow.locator('a', { hasText: consumed }).click();
+    await page.locator('#queue-consumers tbody tr', { hasText: 'dashboard-consumer' }).waitFor();
+    await page.waitForFunction(() => document.getElementById('q-consumers')?.textContent === '1');
+    await shot('07c-queue-consumers');
+    await page.click('#nav a[data-page=connections]');
+    await connectionRow.waitFor();
+
     step = 'close the connection from the UI with a reason';
     promptAnswer = 'closed from the dashboard test';
     await connectionRow.locator('button[data-connection]').click();
@@ -175,6 +202,9 @@ try {
       ![...document.querySelectorAll('#connections tbody td')].some(td => td.textContent === name), connection);
     const still = (await (await fetch(base + '/api/connections', GUEST)).json()).filter(c => c.name === connection);
     if (still.length !== 0) throw new Error('the closed connection is still listed: ' + JSON.stringify(still));
+    // Its consumer went with it.
+    await until('the consumer to go', async () => (await (await fetch(base + '/api/consumers', GUEST)).json())
+      .every(c => c.consumer_tag !== 'dashboard-consumer'));
     await shot('08-connection-closed');
   } finally {
     client.destroy();
