@@ -32,7 +32,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,7 +74,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   enum StopNow implements Command { INSTANCE }
 
-  /** The node is shutting down: close with 320 and {@code reason}, so the client reconnects to another node. */
+  /**
+   * Close with 320 CONNECTION_FORCED and {@code reason}: the node is shutting down (the client reconnects
+   * to another node), or an operator closed the connection ({@code DELETE /api/connections/{name}}).
+   */
   record ServerShutdown(String reason) implements Command {}
 
   record Delivered(WsChannel channel, List<Envelope> envelopes) implements Command {}
