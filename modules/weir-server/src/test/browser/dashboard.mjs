@@ -1,7 +1,8 @@
 // Drives the WeirMQ dashboard in a real headless Chromium, as an operator would: log in, declare a
 // queue, publish from the UI, watch the count change, peek the message, bind it to an exchange and
 // publish there, cap it with a policy (max-length 1) and see it trimmed, delete the policy, delete
-// the queue.
+// the queue; see a client's connection listed and close it with a reason; add a user, give it
+// permissions and delete it on the admin page.
 // Screenshots of each step go to the directory given; any failed step, page error or console error
 // fails the run (exit code 1), naming the step.
 //
@@ -9,6 +10,8 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 
 const [base, shots] = process.argv.slice(2);
 if (!base || !shots) {
@@ -20,8 +23,53 @@ const TIMEOUT = 15000;
 const queue = 'dashboard-test-' + Date.now();
 const body = 'hello from the dashboard "quoted" <b>not bold</b>';
 const policy = 'dashboard-cap-' + Date.now();
-const GUEST = { Authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') };
-const apiGet = async path => (await fetch(base + path, { headers: GUEST }));
+const apiGet = async path => (await fetch(base + path, { headers: AUTH }));
+
+const GUEST = { headers: { Authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') } };
+const AUTH = GUEST.headers;
+
+/**
+ * A client connection as any WebSocket client makes one (Node 20 has no WebSocket client built in):
+ * the upgrade by hand, then the socket held open. The server's frames are unmasked JSON text, kept as
+ * they come for the test to look into.
+ */
+function openClientConnection(name) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(base);
+    const req = http.request({
+      host: u.hostname, port: u.port, path: '/ws?connection_name=' + encodeURIComponent(name),
+      headers: {
+        Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': randomBytes(16).toString('base64'), ...GUEST.headers,
+      },
+    });
+    req.on('upgrade', (res, socket, head) => {
+      let received = head.toString('utf8');
+      socket.on('data', d => { received += d.toString('utf8'); });
+      socket.on('error', () => {});
+      // A client's frames are masked (RFC 6455): one text frame per call.
+      const send = frame => {
+        const payload = Buffer.from(JSON.stringify(frame), 'utf8');
+        const mask = randomBytes(4);
+        const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length])
+          : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+        socket.write(Buffer.concat([header, mask, payload.map((b, i) => b ^ mask[i % 4])]));
+      };
+      resolve({ localPort: socket.localPort, received: () => received, send, destroy: () => socket.destroy() });
+    });
+    req.on('response', res => reject(new Error('the upgrade was refused: ' + res.statusCode)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function until(what, condition) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -34,7 +82,9 @@ try {
   page.setDefaultTimeout(TIMEOUT);
   page.on('pageerror', e => problems.push('page error: ' + e.message));
   page.on('console', m => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
-  page.on('dialog', d => d.accept()); // the purge and delete confirmations
+  let promptAnswer = '';
+  // The purge and delete confirmations, and the close's reason prompt.
+  page.on('dialog', d => (d.type() === 'prompt' ? d.accept(promptAnswer) : d.accept()));
   const shot = name => page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
 
   step = 'a wrong password is refused on the dashboard\'s own form';
@@ -105,7 +155,7 @@ try {
 
   step = 'a third message, published through the API';
   const published = await fetch(base + '/api/exchanges/%2F/amq.default/publish', {
-    method: 'POST', headers: { ...GUEST, 'Content-Type': 'application/json' },
+    method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' },
     body: JSON.stringify({ routing_key: queue, payload: 'third', payload_encoding: 'string', properties: {} }),
   });
   if (published.status !== 200) throw new Error('publishing the third message answered ' + published.status);
@@ -154,6 +204,91 @@ try {
     { headers: { Authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') } })).status;
   if (gone !== 404) throw new Error('the deleted queue answers ' + gone + ', not 404');
   await shot('08-deleted');
+
+  step = 'the connections page lists a client connection';
+  const client = await openClientConnection('dashboard-test-client');
+  const connection = '127.0.0.1:' + client.localPort + ' -> ' + new URL(base).hostname + ':' + new URL(base).port;
+  try {
+    await page.click('#nav a[data-page=connections]');
+    const connectionRow = page.locator('#connections tbody tr', { hasText: connection });
+    await connectionRow.waitFor();
+    if (!(await connectionRow.textContent()).includes('dashboard-test-client')) {
+      throw new Error('the row does not show the client\'s name: ' + await connectionRow.textContent());
+    }
+    await shot('07-connections');
+
+    step = 'the consumers page and the queue page list the client\'s consumer';
+    const consumed = 'dashboard-consumed-' + Date.now();
+    const declared = await fetch(base + '/api/queues/%2F/' + encodeURIComponent(consumed),
+      { method: 'PUT', headers: { ...GUEST.headers, 'Content-Type': 'application/json' }, body: '{"durable":false}' });
+    if (declared.status !== 201) throw new Error('declaring ' + consumed + ' answered ' + declared.status);
+    client.send({ method: 'channel.open', channel: 1, id: 1 });
+    client.send({ method: 'basic.consume', channel: 1, id: 2, queue: consumed, consumer_tag: 'dashboard-consumer' });
+    await until('basic.consume-ok', () => client.received().includes('basic.consume-ok'));
+    await page.click('#nav a[data-page=consumers]');
+    const consumerRow = page.locator('#consumers tbody tr', { hasText: 'dashboard-consumer' });
+    await consumerRow.waitFor();
+    await shot('07b-consumers');
+    await consumerRow.locator('a', { hasText: consumed }).click();
+    await page.locator('#queue-consumers tbody tr', { hasText: 'dashboard-consumer' }).waitFor();
+    await page.waitForFunction(() => document.getElementById('q-consumers')?.textContent === '1');
+    await shot('07c-queue-consumers');
+    await page.click('#nav a[data-page=connections]');
+    await connectionRow.waitFor();
+
+    step = 'close the connection from the UI with a reason';
+    promptAnswer = 'closed from the dashboard test';
+    await connectionRow.locator('button[data-connection]').click();
+    await until('the client to get connection.close 320 with the reason', () =>
+      /"code":320/.test(client.received()) && client.received().includes('closed from the dashboard test'));
+    await page.waitForFunction(name =>
+      ![...document.querySelectorAll('#connections tbody td')].some(td => td.textContent === name), connection);
+    const still = (await (await fetch(base + '/api/connections', GUEST)).json()).filter(c => c.name === connection);
+    if (still.length !== 0) throw new Error('the closed connection is still listed: ' + JSON.stringify(still));
+    // Its consumer went with it.
+    await until('the consumer to go', async () => (await (await fetch(base + '/api/consumers', GUEST)).json())
+      .every(c => c.consumer_tag !== 'dashboard-consumer'));
+    await shot('08-connection-closed');
+  } finally {
+    client.destroy();
+  }
+
+  step = 'add a user on the admin page';
+  const user = 'dashboard-user-' + Date.now();
+  await page.locator('#nav a[data-page=admin]:not([hidden])').click();
+  await page.fill('#add-user input[name=name]', user);
+  await page.fill('#add-user input[name=password]', 'pw-' + randomBytes(6).toString('hex'));
+  await page.check('#add-user input[name=new-management]');
+  await page.click('#add-user button[type=submit]');
+  await page.locator('#users tbody tr', { hasText: user }).waitFor();
+  const created = await (await fetch(base + '/api/users/' + encodeURIComponent(user), GUEST)).json();
+  if (JSON.stringify(created.tags) !== '["management"]') throw new Error('the new user has tags ' + created.tags);
+
+  step = 'give it permissions on /';
+  await page.selectOption('#set-permission select[name=user]', user);
+  await page.selectOption('#set-permission select[name=vhost]', '/');
+  await page.fill('#set-permission input[name=configure]', '^dash-');
+  await page.fill('#set-permission input[name=write]', '^dash-');
+  await page.fill('#set-permission input[name=read]', '.*');
+  await page.click('#set-permission button[type=submit]');
+  await page.locator('#permissions tbody tr', { hasText: user }).waitFor();
+  const granted = (await (await fetch(base + '/api/permissions', GUEST)).json())
+    .filter(p => p.user === user && p.vhost === '/');
+  if (granted.length !== 1 || granted[0].configure !== '^dash-' || granted[0].write !== '^dash-'
+    || granted[0].read !== '.*') {
+    throw new Error('/api/permissions says ' + JSON.stringify(granted));
+  }
+  await shot('09-admin-user-and-permissions');
+
+  step = 'delete the user';
+  await page.click('#users button[data-action=delete][data-user="' + user + '"]');
+  await page.waitForFunction(name =>
+    ![...document.querySelectorAll('#users tbody td')].some(td => td.textContent === name), user);
+  const userGone = (await fetch(base + '/api/users/' + encodeURIComponent(user), GUEST)).status;
+  if (userGone !== 404) throw new Error('the deleted user answers ' + userGone + ', not 404');
+  const permissionsLeft = (await (await fetch(base + '/api/permissions', GUEST)).json()).filter(p => p.user === user);
+  if (permissionsLeft.length !== 0) throw new Error('its permissions remain: ' + JSON.stringify(permissionsLeft));
+  await shot('10-admin-user-deleted');
 
   step = 'check the page reported no errors';
   if (problems.length > 0) throw new Error(problems.join('; '));

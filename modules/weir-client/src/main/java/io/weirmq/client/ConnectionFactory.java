@@ -190,14 +190,45 @@ public final class ConnectionFactory {
   }
 
   private URI uri(String host, int port) {
+    return uri(host, port, null);
+  }
+
+  /**
+   * The upgrade's address. It also says what the client is, as the RabbitMQ Java client does in
+   * connection.start-ok's client properties: the broker shows them in {@code GET /api/connections}.
+   */
+  private URI uri(String host, int port, String connectionName) {
     // Binary messages: the server's frames arrive as UTF-8 bytes, read by Jackson without decoding
     // them to characters first (cheaper at both ends than text messages).
-    StringBuilder query = new StringBuilder("?vhost=").append(URLEncoder.encode(vhost, StandardCharsets.UTF_8))
-        .append("&messages=binary");
+    StringBuilder query = new StringBuilder("?vhost=").append(encode(vhost)).append("&messages=binary");
     if (requestedHeartbeat > 0) {
       query.append("&heartbeat=").append(requestedHeartbeat);
     }
+    query.append("&product=").append(encode(PRODUCT));
+    String version = ConnectionFactory.class.getPackage().getImplementationVersion();
+    if (version != null) {
+      query.append("&version=").append(encode(version));
+    }
+    query.append("&platform=").append(encode("Java " + Runtime.version().feature()));
+    if (connectionName != null) {
+      query.append("&connection_name=").append(encode(connectionName));
+    }
     return URI.create((secure ? "wss" : "ws") + "://" + host + ":" + port + "/ws" + query);
+  }
+
+  /** What the client calls itself in its client properties. */
+  public static final String PRODUCT = "WeirMQ Java client";
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /**
+   * {@link #newConnection()} with a name the application chooses (RabbitMQ's client-provided name),
+   * shown as {@code client_properties.connection_name} by {@code GET /api/connections}.
+   */
+  public Connection newConnection(String clientProvidedName) {
+    return open(List.of(uri(host, port, clientProvidedName)));
   }
 
   /**

@@ -208,6 +208,31 @@ public final class WeirAdmin {
     send("PUT", path("permissions", vhost, user), body);
   }
 
+  // ---------------------------------------------------------------- connections and consumers
+
+  /**
+   * Every client connection of the cluster the user may see (its own; all for monitoring and
+   * administrator users), in RabbitMQ's shape: {@code name}, {@code user}, {@code vhost}, {@code node},
+   * {@code client_properties}...
+   */
+  public JsonNode listConnections() {
+    return read(send("GET", "/api/connections", null), JsonNode.class);
+  }
+
+  /** Every consumer of the cluster the user may see, in RabbitMQ's shape. */
+  public JsonNode listConsumers() {
+    return read(send("GET", "/api/consumers", null), JsonNode.class);
+  }
+
+  /**
+   * Closes a connection by name, wherever it is in the cluster: its client gets connection.close 320
+   * CONNECTION_FORCED with {@code reason} (RabbitMQ's {@code X-Reason}; the broker's default when null).
+   * A user may close its own connections, an administrator any.
+   */
+  public void closeConnection(String name, String reason) {
+    send("DELETE", path("connections", name), null, requestTimeout, reason == null ? null : reason);
+  }
+
   /** Adds a vhost (administrator only); true when it is new. */
   public boolean vhostPut(String vhost) {
     return send("PUT", path("vhosts", vhost), null).statusCode() == 201;
@@ -395,8 +420,15 @@ public final class WeirAdmin {
   }
 
   private HttpResponse<byte[]> send(String method, String path, JsonNode body, Duration timeout) {
+    return send(method, path, body, timeout, null);
+  }
+
+  private HttpResponse<byte[]> send(String method, String path, JsonNode body, Duration timeout, String reason) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
         .header("Authorization", authorization);
+    if (reason != null) {
+      request.header("X-Reason", reason);
+    }
     if (body == null) {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     } else {

@@ -1,5 +1,7 @@
 package io.weirmq.http;
 
+import static akka.http.javadsl.server.PathMatchers.segment;
+
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import io.weirmq.node.Broker;
@@ -13,6 +15,7 @@ public final class ApiRoutes extends ApiDirectives {
 
   private final ApiErrors errors;
   private final WsConnections connections;
+  private final ConnectionDirectory directory;
 
   public ApiRoutes(Broker broker, HttpSettings settings) {
     this(broker, Json.of(broker.system()), settings, new WsConnections());
@@ -26,6 +29,7 @@ public final class ApiRoutes extends ApiDirectives {
     super(broker, json, settings);
     this.errors = new ApiErrors(json);
     this.connections = connections;
+    this.directory = ConnectionDirectory.start(broker.system(), connections);
   }
 
   public Route route() {
@@ -37,6 +41,7 @@ public final class ApiRoutes extends ApiDirectives {
       caller.requireManagement();
       MessageRoutes messages = new MessageRoutes(broker, json, settings, caller);
       AdminRoutes admin = new AdminRoutes(broker, json, settings, caller);
+      ConnectionRoutes clients = new ConnectionRoutes(broker, json, settings, caller, directory);
       return concat(
           pathPrefix("exchanges", () -> new ExchangeRoutes(broker, json, settings, messages, caller).route()),
           pathPrefix("queues", () -> new QueueRoutes(broker, json, settings, messages, caller).route()),
@@ -47,6 +52,11 @@ public final class ApiRoutes extends ApiDirectives {
           pathPrefix("users", admin::users),
           pathPrefix("permissions", admin::permissions),
           pathPrefix("policies", () -> new PolicyRoutes(broker, json, settings, caller).route()),
+          pathPrefix("connections", clients::connections),
+          pathPrefix("channels", clients::channels),
+          pathPrefix("consumers", clients::consumers),
+          pathPrefix("vhosts", () -> pathPrefix(segment(), vhost -> path("connections",
+              () -> clients.vhostConnections(vhost)))),
           pathPrefix("vhosts", admin::vhosts));
     }));
     // The WebSocket protocol needs a login but no tag, like AMQP: any user with permissions on the vhost.

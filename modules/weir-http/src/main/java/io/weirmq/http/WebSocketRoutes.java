@@ -3,6 +3,8 @@ package io.weirmq.http;
 import akka.NotUsed;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Props;
+import akka.http.javadsl.model.AttributeKeys;
+import akka.http.javadsl.model.RemoteAddress;
 import akka.http.javadsl.model.ws.BinaryMessage;
 import akka.http.javadsl.model.ws.Message;
 import akka.http.javadsl.model.ws.TextMessage;
@@ -20,8 +22,12 @@ import io.weirmq.core.model.BrokerException;
 import io.weirmq.http.WsConnection.Incoming;
 import io.weirmq.http.WsConnection.Outgoing;
 import io.weirmq.node.Broker;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -37,23 +43,50 @@ final class WebSocketRoutes extends ApiDirectives {
 
   private final WebSocketSettings wsSettings;
   private final WsConnections connections;
+  private final boolean ssl;
 
   WebSocketRoutes(Broker broker, Json json, HttpSettings settings, WebSocketSettings wsSettings, Caller caller,
       WsConnections connections) {
     super(broker, json, settings, caller);
     this.wsSettings = wsSettings;
     this.connections = connections;
+    this.ssl = broker.system().settings().config().getBoolean("weir.http.tls.enabled");
   }
+
+  /** What a client may say about itself on the upgrade, as AMQP clients do in connection.start-ok. */
+  static final List<String> CLIENT_PROPERTIES = List.of("connection_name", "product", "version", "platform");
 
   Route route() {
     return get(() -> parameterOptional("vhost", vhostParam -> parameterOptional("heartbeat", heartbeatParam ->
-        parameterOptional("messages", messagesParam -> {
+        parameterOptional("messages", messagesParam -> parameterMap(params -> extractRequest(request -> {
           String vhost = existingVhost(vhostParam.orElse("/"));
           // As AMQP's connection.open: the user needs some permissions on the vhost (403 otherwise).
           caller.access(topology(), vhost);
           WebSocketSettings connectionSettings = wsSettings.withHeartbeatAtMost(heartbeat(heartbeatParam));
-          return handleWebSocketMessages(connection(vhost, connectionSettings, binary(messagesParam)));
-        }))));
+          Map<String, String> clientProperties = clientProperties(params, wsSettings.clientPropertyMaxLength());
+          Optional<RemoteAddress> peer = request.getAttribute(AttributeKeys.remoteAddress);
+          String peerHost = peer.flatMap(RemoteAddress::getAddress).map(InetAddress::getHostAddress).orElse("unknown");
+          int peerPort = peer.map(RemoteAddress::getPort).orElse(0);
+          WsConnections.Opening opening = new WsConnections.Opening("ws-" + UUID.randomUUID(), vhost, caller.name(),
+              peerHost, peerPort, ssl, clientProperties);
+          return handleWebSocketMessages(connection(opening, connectionSettings, binary(messagesParam)));
+        }))))));
+  }
+
+  private static Map<String, String> clientProperties(Map<String, String> params, int maxLength) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    for (String name : CLIENT_PROPERTIES) {
+      String value = params.get(name);
+      if (value == null) {
+        continue;
+      }
+      if (value.length() > maxLength) {
+        throw BrokerException.invalid(name, "is longer than " + maxLength
+            + " characters (weir.http.websocket.client-property-max-length)");
+      }
+      properties.put(name, value);
+    }
+    return properties;
   }
 
   /**
@@ -84,11 +117,10 @@ final class WebSocketRoutes extends ApiDirectives {
   }
 
   /** The socket's flow; the actor is made when the socket opens, so a refused upgrade leaves none behind. */
-  private Flow<Message, Message, ?> connection(String vhost, WebSocketSettings s, boolean binary) {
+  private Flow<Message, Message, ?> connection(WsConnections.Opening opening, WebSocketSettings s, boolean binary) {
     return Flow.fromMaterializer((mat, attributes) -> {
-      String id = "ws-" + UUID.randomUUID();
       ActorRef<WsConnection.Command> actor = broker.system().systemActorOf(
-          WsConnection.create(broker, json.mapper(), s, vhost, caller.name(), id, connections), "weir-" + id,
+          WsConnection.create(broker, json.mapper(), s, opening, connections), "weir-" + opening.id(),
           Props.empty());
 
       Sink<Message, NotUsed> in = Flow.<Message>create()
@@ -124,8 +156,9 @@ final class WebSocketRoutes extends ApiDirectives {
       TextMessage t = m.asTextMessage();
       if (t.isStrict()) {
         String text = t.getStrictText();
-        return CompletableFuture.completedFuture(utf8Length(text) > s.maxMessageBytes()
-            ? new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(text));
+        long bytes = utf8Length(text);
+        return CompletableFuture.completedFuture(bytes > s.maxMessageBytes()
+            ? new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(text, bytes));
       }
       long[] size = {0};
       StringBuilder sb = new StringBuilder();
@@ -138,7 +171,7 @@ final class WebSocketRoutes extends ApiDirectives {
             }
           }, mat)
           .thenApply(done -> size[0] > s.maxMessageBytes()
-              ? (Incoming) new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(sb.toString()));
+              ? (Incoming) new Incoming.TooLarge(s.maxMessageBytes()) : new Incoming.Text(sb.toString(), size[0]));
     }
     BinaryMessage b = m.asBinaryMessage();
     if (b.isStrict()) {

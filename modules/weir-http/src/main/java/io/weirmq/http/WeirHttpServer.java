@@ -30,6 +30,7 @@ public final class WeirHttpServer {
     scala.concurrent.duration.FiniteDuration requestTimeout =
         scala.concurrent.duration.FiniteDuration.fromNanos(settings.requestTimeout().toNanos());
     WsConnections connections = new WsConnections();
+    String node = akka.cluster.typed.Cluster.get(system).selfMember().address().toString();
     TlsSettings tls = TlsSettings.from(system.settings().config());
     ServerBuilder server = Http.get(system).newServerAt(settings.iface(), settings.port())
         .adaptSettings(s -> s.withTimeouts(s.getTimeouts().withRequestTimeout(requestTimeout))
@@ -42,6 +43,7 @@ public final class WeirHttpServer {
     return server
         .bind(new ApiRoutes(broker, settings, connections).route())
         .thenApply(binding -> {
+          connections.local(node, binding.localAddress().getHostString(), binding.localAddress().getPort());
           unbindOnShutdown(system, binding, connections);
           log.info("WeirMQ HTTP API listening on {}://{}:{}/api", scheme, binding.localAddress().getHostString(),
               binding.localAddress().getPort());

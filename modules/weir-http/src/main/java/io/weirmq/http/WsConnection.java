@@ -32,7 +32,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,7 +74,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   enum StopNow implements Command { INSTANCE }
 
-  /** The node is shutting down: close with 320 and {@code reason}, so the client reconnects to another node. */
+  /**
+   * Close with 320 CONNECTION_FORCED and {@code reason}: the node is shutting down (the client reconnects
+   * to another node), or an operator closed the connection ({@code DELETE /api/connections/{name}}).
+   */
   record ServerShutdown(String reason) implements Command {}
 
   record Delivered(WsChannel channel, List<Envelope> envelopes) implements Command {}
@@ -95,7 +97,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   /** What the socket's incoming side hands over: a whole text frame, or why it could not. */
   sealed interface Incoming {
-    record Text(String text) implements Incoming {}
+    /** A text message and its size in UTF-8 bytes (measured anyway, for the size limit). */
+    record Text(String text, long bytes) implements Incoming {}
 
     /** A binary message: the same JSON, as UTF-8 bytes. */
     record Bytes(byte[] utf8) implements Incoming {}
@@ -126,7 +129,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     /** Publishes above {@link #confirmedUpTo} whose ack or nack was already sent on its own. */
     final TreeSet<Long> sentAbove = new TreeSet<>();
     int pendingConsumes;
-    final Set<String> consumers = new HashSet<>();
+    /** The channel's consumers by tag, as listings show them. */
+    final Map<String, ConnectionSnapshot.Consumer> consumers = new HashMap<>();
+    /** basic.qos's prefetch, which consumers started later get. */
+    int prefetch;
     /** Deliveries that overtook their consume-ok: AMQP clients expect the ok first. */
     final List<Envelope> early = new ArrayList<>();
 
@@ -163,6 +169,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
   private final Map<Integer, WsChannel> channels = new HashMap<>();
   private final WsRenderer renderer;
   private final WsConnections registry;
+  /** What listings see of this connection; the actor publishes its changes there. */
+  private final WsConnections.Entry entry;
 
   /** A publish read from the socket, valid, waiting to go to the broker with the others of its batch. */
   private record PendingPublish(WsChannel channel, long seq, JsonNode id, Message message, boolean mandatory) {}
@@ -195,30 +203,31 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   static Behavior<Command> create(Broker broker, ObjectMapper mapper, WebSocketSettings settings, String vhost,
       String user, String connectionId) {
-    return create(broker, mapper, settings, vhost, user, connectionId, new WsConnections());
+    return create(broker, mapper, settings, WsConnections.Opening.local(connectionId, vhost, user), new WsConnections());
   }
 
-  static Behavior<Command> create(Broker broker, ObjectMapper mapper, WebSocketSettings settings, String vhost,
-      String user, String connectionId, WsConnections registry) {
+  static Behavior<Command> create(Broker broker, ObjectMapper mapper, WebSocketSettings settings,
+      WsConnections.Opening opening, WsConnections registry) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      WsConnection c = new WsConnection(ctx, timers, broker, mapper, settings, vhost, user, connectionId, registry);
-      registry.opened(ctx.getSelf());
+      WsConnections.Entry entry = new WsConnections.Entry(ctx.getSelf(), opening);
+      WsConnection c = new WsConnection(ctx, timers, broker, mapper, settings, entry, registry);
+      registry.opened(entry);
       return c;
     }));
   }
 
   private WsConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Broker broker,
-      ObjectMapper mapper, WebSocketSettings settings, String vhost, String user, String connectionId,
-      WsConnections registry) {
+      ObjectMapper mapper, WebSocketSettings settings, WsConnections.Entry entry, WsConnections registry) {
     super(context);
     this.registry = registry;
-    this.user = user;
+    this.entry = entry;
+    this.user = entry.user;
     this.impersonator = broker.topology().users().user(user).map(u -> u.hasTag("impersonator")).orElse(false);
     this.broker = broker;
     this.mapper = mapper;
     this.settings = settings;
-    this.vhost = vhost;
-    this.connectionId = connectionId;
+    this.vhost = entry.vhost;
+    this.connectionId = entry.id;
     this.renderer = new WsRenderer(mapper, settings.maxMessageBytes());
     this.lastReceived = System.nanoTime();
     this.lastSent = lastReceived;
@@ -278,7 +287,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
           return this;
         })
         .onMessage(ConsumerCancelled.class, m -> {
-          if (channels.get(m.channel().number) == m.channel() && m.channel().consumers.remove(m.consumerTag())) {
+          if (channels.get(m.channel().number) == m.channel() && m.channel().consumers.remove(m.consumerTag()) != null) {
+            publishChannels();
             Map<String, Object> f = frame("basic.cancel", null, m.channel().number);
             f.put("consumer_tag", m.consumerTag());
             push(f);
@@ -304,6 +314,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
 
   private Behavior<Command> onReceived(Received m) {
     lastReceived = System.nanoTime();
+    entry.recvOct += m.frame() instanceof Incoming.Text t ? t.bytes()
+        : m.frame() instanceof Incoming.Bytes b ? b.utf8().length : 0;
     if (closing) {
       ack(m.ackTo()); // drain whatever the client still sends until the socket closes
       return this;
@@ -376,8 +388,10 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       return;
     }
     if (state.blocked()) {
+      entry.state = "blocked";
       send(with(frame("connection.blocked", null, 0), "reason", state.reason()));
     } else {
+      entry.state = "running";
       send(frame("connection.unblocked", null, 0));
       resumeIfHeld();
     }
@@ -449,7 +463,9 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
           && renderer.add(outbox.peek().frame())) {
         take();
       }
-      out.tell(new Outgoing.Frame(renderer.finish()));
+      ByteString rendered = renderer.finish();
+      entry.sendOct += rendered.size();
+      out.tell(new Outgoing.Frame(rendered));
       if (outbox.isEmpty() && closing) {
         out.tell(new Outgoing.End());
       }
@@ -499,6 +515,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     if (closing) {
       return;
     }
+    entry.state = "closing";
     Map<String, Object> f = frame("connection.close", null, 0);
     f.put("code", code);
     f.put("reason", reason);
@@ -521,6 +538,8 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     broker.metrics().connectionClosed();
     channels.values().forEach(c -> c.channel.closeAsync());
     channels.clear();
+    entry.state = "closing";
+    publishChannels();
     org.slf4j.Logger log = getContext().getLog();
     broker.connectionClosed(connectionId).whenComplete((n, failure) -> {
       if (failure != null) {
@@ -528,6 +547,18 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
             failure.toString());
       }
     });
+  }
+
+  /**
+   * Publishes the channels and consumers for listings. Called on their changes only (open, close,
+   * qos, confirm, consume, cancel), never per message.
+   */
+  private void publishChannels() {
+    List<ConnectionSnapshot.Channel> list = new ArrayList<>(channels.size());
+    for (WsChannel ch : channels.values()) {
+      list.add(new ConnectionSnapshot.Channel(ch.number, ch.prefetch, ch.confirms, List.copyOf(ch.consumers.values())));
+    }
+    entry.channels = List.copyOf(list);
   }
 
   // ------------------------------------------------------------------ frames
@@ -546,16 +577,22 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
         f.only("code", "reason");
         WsChannel ch = channel(f);
         channels.remove(ch.number);
+        publishChannels();
         later(ch.channel.closeAsync(), f, done -> send(frame("channel.close-ok", f.id(), ch.number)));
       }
       case "confirm.select" -> {
         WsChannel ch = channel(f.only());
         ch.confirms = true;
+        publishChannels();
         send(frame("confirm.select-ok", f.id(), ch.number));
       }
       case "basic.qos" -> {
         WsChannel ch = channel(f.only("prefetch_count"));
         long prefetch = f.number("prefetch_count", 0);
+        if (prefetch >= 0 && prefetch <= 65535) {
+          ch.prefetch = (int) prefetch; // the broker channel's, for consumers started after this frame
+          publishChannels();
+        }
         later(ch.channel.basicQos((int) Math.max(-1, Math.min(prefetch, Integer.MAX_VALUE))), f,
             done -> send(frame("basic.qos-ok", f.id(), ch.number)));
       }
@@ -588,7 +625,9 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
       case "basic.cancel" -> {
         WsChannel ch = channel(f.only("consumer_tag"));
         String tag = f.text("consumer_tag");
-        ch.consumers.remove(tag);
+        if (ch.consumers.remove(tag) != null) {
+          publishChannels();
+        }
         later(ch.channel.basicCancel(tag), f,
             done -> send(with(frame("basic.cancel-ok", f.id(), ch.number), "consumer_tag", tag)));
       }
@@ -620,6 +659,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
           + ") has reached the connection's channel_max (" + settings.channelMax() + ")");
     }
     channels.put(number, new WsChannel(number, broker.openChannel(connectionId)));
+    publishChannels();
     send(frame("channel.open-ok", f.id(), number));
   }
 
@@ -901,6 +941,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     boolean autoAck = f.bool("auto_ack", false);
     boolean exclusive = f.bool("exclusive", false);
     ActorRef<Command> self = getContext().getSelf();
+    int prefetchAtConsume = ch.prefetch;
     tryLater(f, () -> {
       QueueId consumed = permitted(Access.Kind.READ, queue(queueName));
       ch.pendingConsumes++;
@@ -915,7 +956,9 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
         if (failure != null) {
           send(error(f.id(), ch.number, ApiErrors.unwrap(failure)));
         } else {
-          ch.consumers.add(consumerTag);
+          ch.consumers.put(consumerTag, new ConnectionSnapshot.Consumer(consumerTag, queueName, !autoAck, exclusive,
+              prefetchAtConsume));
+          publishChannels();
           send(with(frame("basic.consume-ok", f.id(), ch.number), "consumer_tag", consumerTag));
         }
         if (ch.pendingConsumes == 0 || failure == null) {
@@ -931,7 +974,7 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
     if (channels.get(ch.number) != ch) {
       return; // closed: the broker channel returns the message to its queue
     }
-    if (!ch.consumers.contains(e.consumerTag()) && ch.pendingConsumes > 0) {
+    if (!ch.consumers.containsKey(e.consumerTag()) && ch.pendingConsumes > 0) {
       ch.early.add(e);
       return;
     }

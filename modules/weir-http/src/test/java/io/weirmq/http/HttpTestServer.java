@@ -104,12 +104,15 @@ final class HttpTestServer implements BeforeAllCallback, AfterAllCallback {
     return send(method, path, contentType, body, GUEST);
   }
 
-  /** A request with the given {@code Authorization} header value (null: none). */
-  Reply send(String method, String path, String contentType, String body, String authorization) {
+  /** A request with the given {@code Authorization} header value (null: none) and header pairs. */
+  Reply send(String method, String path, String contentType, String body, String authorization, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       b.header("content-type", contentType);
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
     }
     return sendAs(b, authorization);
   }

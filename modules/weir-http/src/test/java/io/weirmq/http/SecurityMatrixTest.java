@@ -32,6 +32,8 @@ class SecurityMatrixTest {
   static final HttpTestServer api = new HttpTestServer("""
       weir.security.login-throttle.base-delay = 1ms
       weir.security.login-throttle.max-delay = 4ms
+      # The connections the fixture holds open for /api/connections stay open however long the test runs.
+      weir.http.websocket.heartbeat = 600s
       """);
 
   private static final Path DOCS = findDocs();
@@ -154,6 +156,13 @@ class SecurityMatrixTest {
     r.put("DELETE /api/vhosts/{vhost}", p -> new Rest("DELETE", "/api/vhosts/sec-vh", null));
     r.put("GET /api/vhosts/{vhost}/permissions", p -> new Rest("GET", "/api/vhosts/%2F/permissions", null));
     r.put("GET /api/overview", p -> new Rest("GET", "/api/overview", null));
+    r.put("GET /api/connections", p -> new Rest("GET", "/api/connections", null));
+    r.put("GET /api/vhosts/{vhost}/connections", p -> new Rest("GET", "/api/vhosts/%2F/connections", null));
+    r.put("GET /api/connections/{name}", p -> new Rest("GET", "/api/connections/" + connectionName(p), null));
+    r.put("DELETE /api/connections/{name}", p -> new Rest("DELETE", "/api/connections/" + connectionName(p), null));
+    r.put("GET /api/channels", p -> new Rest("GET", "/api/channels", null));
+    r.put("GET /api/consumers", p -> new Rest("GET", "/api/consumers", null));
+    r.put("GET /api/consumers/{vhost}", p -> new Rest("GET", "/api/consumers/%2F", null));
     r.put("GET /api/definitions", p -> new Rest("GET", "/api/definitions", null));
     // Imports of what the fixture already declared: allowed ones change nothing, so cases stay independent.
     r.put("POST /api/definitions", p -> new Rest("POST", "/api/definitions",
@@ -181,6 +190,44 @@ class SecurityMatrixTest {
     ok(api.put("/api/permissions/%2F/sec-tmp", "{\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"));
     ok(api.send("PUT", "/api/vhosts/sec-vh", null, null));
     ok(api.put("/api/policies/%2F/" + p + "pol", "{\"pattern\":\"^unmatched$\",\"definition\":{\"max-length\":1000}}"));
+    openConnection(p);
+  }
+
+  /**
+   * Each prefix has an open WebSocket connection of its own user: the restricted user's for
+   * {@code own-}, the administrator's for {@code sec-}; a case that closed it gets a new one.
+   */
+  private static final Map<String, WsTestClient> CONNECTIONS = new java.util.HashMap<>();
+  private static final Map<String, String> CONNECTION_NAMES = new java.util.HashMap<>();
+
+  private static String owner(String p) {
+    return p.equals("own-") ? "sec-own" : "sec-admin";
+  }
+
+  private static void openConnection(String p) {
+    WsTestClient open = CONNECTIONS.get(p);
+    if (open != null && !open.closed.isDone()) {
+      return;
+    }
+    Who who = WHO.stream().filter(w -> owner(p).equals(w.user()) && w.loggedIn()).findFirst().orElseThrow();
+    WsTestClient ws = WsTestClient.connect(api, "", who.authorization());
+    String id = ws.start.path("connection_id").asText();
+    CONNECTIONS.put(p, ws);
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      for (JsonNode c : api.get("/api/connections").json()) {
+        if (c.path("connection_id").asText().equals(id)) {
+          CONNECTION_NAMES.put(p, java.net.URLEncoder.encode(c.path("name").asText(),
+              java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+          return;
+        }
+      }
+    }
+    throw new AssertionError("connection " + id + " not listed");
+  }
+
+  private static String connectionName(String p) {
+    return CONNECTION_NAMES.get(p);
   }
 
   private static void ok(HttpTestServer.Reply r) {
@@ -267,6 +314,8 @@ class SecurityMatrixTest {
     boolean allowed = switch (need) {
       case "connect" -> onVhost;
       case "management" -> true;
+      case "own connection" -> w.monitor() || owner(p).equals(w.user());
+      case "close connection" -> w.admin() || owner(p).equals(w.user());
       case "vhost" -> w.monitor() || onVhost;
       case "administrator" -> w.admin();
       // RabbitMQ's policymaker: the tag, and permissions on the vhost (administrators manage every vhost's).
@@ -328,6 +377,9 @@ class SecurityMatrixTest {
                 h -> assertThat(h).startsWith("Basic realm=\"WeirMQ\""));
           }
           if (r.status() / 100 == 2 && req.method().equals("DELETE")) {
+            if (row.getKey().startsWith("DELETE /api/connections")) {
+              CONNECTIONS.get(p).expectClosedBy(320);
+            }
             fixture(p);
           }
         }

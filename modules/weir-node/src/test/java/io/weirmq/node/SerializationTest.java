@@ -297,6 +297,7 @@ class SerializationTest {
             new QueueEntity.MirrorInfo("akka://weir@127.0.0.1:25521", 40, 2, false),
             new QueueEntity.MirrorInfo("akka://weir@127.0.0.1:25522", -1, 42, false)), 3, true),
         new QueueCounts(1, 2, 3, 4, 5),
+        new QueueCounts(1, 2, 3, 4, 5, "amq.ctag-1"),
         QUEUE_REF,
         new ChannelMessage.ConsumerCancelled(QUEUE_REF, "c1", "queue deleted"));
 

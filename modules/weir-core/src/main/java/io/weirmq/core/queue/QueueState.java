@@ -72,7 +72,8 @@ public final class QueueState {
   }
 
   public QueueCounts counts() {
-    return new QueueCounts(readyCount, unacked.size(), readyBytes, consumers.size(), pendingDeadLetters.size());
+    return new QueueCounts(readyCount, unacked.size(), readyBytes, consumers.size(), pendingDeadLetters.size(),
+        activeConsumer());
   }
 
   /** Body bytes of every message the queue holds: ready, unacked and waiting to be dead-lettered. */

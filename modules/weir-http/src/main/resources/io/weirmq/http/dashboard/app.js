@@ -58,9 +58,9 @@ function fmt(n) {
   return typeof n === 'number' ? n.toLocaleString('en') : String(n);
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, extraHeaders) {
   // X-Requested-With: a 401 then comes without the challenge that would open the browser's own login dialog.
-  const headers = { Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest' };
+  const headers = { Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest', ...(extraHeaders || {}) };
   if (state.auth) headers.Authorization = 'Basic ' + state.auth;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -420,11 +420,14 @@ function queuePage(vhost, name) {
       { routing_key: sourceKey.value });
     flash('Bound to ' + source.value + '.');
   }));
+  const consumers = typeof consumersTable === 'function' ? consumersTable(name) : null; // connections.js
+  if (consumers) consumers.table.id = 'queue-consumers';
   render(
     h('h1', {}, 'Queue ', name, h('span', { class: 'muted' }, ' in virtual host ', vhost)),
     h('div', { class: 'cards' }, card('Ready', 'q-ready'), card('Unacked', 'q-unacked'), card('Total', 'q-total'),
       card('Consumers', 'q-consumers')),
     h('p', { class: 'muted', id: 'q-properties' }),
+    consumers ? [h('h2', {}, 'Consumers'), consumers.table] : [],
     h('h2', {}, 'Bindings'), h('p', { class: 'muted' }, 'Every queue is also bound to the default exchange by its name.'),
     bindings.nodes,
     h('h2', {}, 'Publish a message'), h('p', { class: 'muted' }, 'Through the default exchange, to this queue.'),
@@ -476,6 +479,7 @@ function queuePage(vhost, name) {
       + ', policy: ' + (q.policy === null || q.policy === undefined ? 'none'
         : q.policy + ' ' + JSON.stringify(q.effective_policy_definition));
     bindings.table.set(all.filter(b => b.destination_type === 'queue' && b.destination === name));
+    if (consumers) await consumers.refresh(vhost);
   });
 }
 
