@@ -81,7 +81,12 @@ public final class QueueEntity
   public record Subscribe(String consumerId, ActorRef<ChannelMessage> channel, int prefetch, boolean autoAck,
       boolean exclusive, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  public record Unsubscribe(String consumerId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /**
+   * Ends {@code channel}'s consumer {@code consumerId}. Consumer tags are unique per channel only: after a
+   * client's recovery another channel may hold the same tag, and its consumer stays.
+   */
+  public record Unsubscribe(String consumerId, ActorRef<ChannelMessage> channel, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
 
   /** How a channel settles deliveries. */
   public enum Outcome { ACK, REQUEUE, REJECT }
@@ -650,7 +655,8 @@ public final class QueueEntity
   }
 
   private ReplyEffect<QueueEvent, QueueState> onUnsubscribe(QueueState state, Unsubscribe cmd) {
-    if (state.removeConsumer(cmd.consumerId(), System.currentTimeMillis())) {
+    if (cmd.channel().equals(consumerChannels.get(cmd.consumerId()))
+        && state.removeConsumer(cmd.consumerId(), System.currentTimeMillis())) {
       consumerChannels.remove(cmd.consumerId());
       checkAutoDelete(state);
     }

@@ -481,6 +481,28 @@ class QueueEntityTest {
   }
 
   /**
+   * A client that recovers re-consumes with its old consumer tag on a new channel; a failed attempt
+   * cancels that tag again. The cancel must not end another channel's consumer of the same tag.
+   */
+  @Test
+  void unsubscribeEndsOnlyTheConsumerOfTheChannelThatAsks() {
+    Q q = newQueue();
+    TestProbe<ChannelMessage> first = testKit.createTestProbe();
+    TestProbe<ChannelMessage> other = testKit.createTestProbe();
+    subscribe(q, "amq.ctag-1", first.ref(), 10, false);
+
+    StatusReply<Done> reply = q.kit.<StatusReply<Done>>runCommand(
+        replyTo -> new QueueEntity.Unsubscribe("amq.ctag-1", other.ref(), replyTo)).reply();
+
+    assertThat(reply.isSuccess()).isTrue();
+    assertThat(counts(q).consumers()).isEqualTo(1);
+    publish(q, "a");
+    assertThat(text(expectDelivery(first))).isEqualTo("a");
+    q.kit.<StatusReply<Done>>runCommand(replyTo -> new QueueEntity.Unsubscribe("amq.ctag-1", first.ref(), replyTo));
+    assertThat(counts(q).consumers()).isZero();
+  }
+
+  /**
    * A failed journal write restarts the queue from its journal, as a fresh actor: Akka's persistence
    * builds the empty state once per actor, and our state is mutable, so restarting inside the same
    * actor recovered on top of the failed run's state, consumers and their used-up prefetch included.
