@@ -138,9 +138,14 @@ public final class Broker {
     return routing.get();
   }
 
-  /** Completes once the registry is reachable and the default vhost exists here. */
-  public CompletionStage<Done> ready() {
-    return awaitVersion(1).thenApply(v -> Done.getInstance());
+  /**
+   * Completes once the registry is reachable and the default vhost exists here, waiting up to
+   * {@code within}: a starting cluster's registry may need longer than one ask-timeout (its first
+   * recovery from a cold journal, a slow seed), and giving up after one would stop a healthy node.
+   */
+  public CompletionStage<Done> ready(java.time.Duration within) {
+    return fromAkka(AskPattern.ask(replica, (ActorRef<Long> r) -> new RoutingTableReplica.AwaitVersion(1, r),
+        within, system.scheduler())).thenApply(v -> Done.getInstance());
   }
 
   // ------------------------------------------------------------------ metadata

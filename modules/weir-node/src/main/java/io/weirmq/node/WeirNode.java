@@ -38,7 +38,7 @@ public final class WeirNode {
 
   /**
    * Starts the node and completes with its {@link Broker} once the registry answers and the default
-   * vhost is in this node's routing copy.
+   * vhost is in this node's routing copy, or fails after {@code weir.startup-timeout}.
    */
   public static CompletionStage<Broker> start(ActorSystem<?> system) {
     Config config = system.settings().config();
@@ -51,7 +51,7 @@ public final class WeirNode {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Broker broker = Broker.start(system);
-      return broker.ready().thenApply(ready -> {
+      return broker.ready(config.getDuration("weir.startup-timeout")).thenApply(ready -> {
         log.info("WeirMQ node {} is up; journal plugin {}; data directory {}",
             cluster.selfMember().address(), config.getString("akka.persistence.journal.plugin"),
             broker.settings().dataDir().toAbsolutePath());

@@ -283,7 +283,7 @@ class SerializationTest {
             testKit.<StatusReply<QueueEntity.Confirmation>>createTestProbe().ref()),
         new QueueEntity.Confirmation(List.of(true, false)),
         new QueueEntity.Subscribe("c1", channel, 10, false, true, done),
-        new QueueEntity.Unsubscribe("c1", done),
+        new QueueEntity.Unsubscribe("c1", channel, done),
         new QueueEntity.Settle(channel, MessageIds.of(1, 2, 3), QueueEntity.Outcome.REQUEUE, done),
         new QueueEntity.Release(channel, done),
         new QueueEntity.Get(channel, true, testKit.<StatusReply<QueueEntity.GetResult>>createTestProbe().ref()),

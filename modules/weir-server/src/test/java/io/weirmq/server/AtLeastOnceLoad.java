@@ -73,7 +73,7 @@ final class AtLeastOnceLoad implements AutoCloseable {
       order.add(addresses.get((start + i) % addresses.size()));
     }
     Connection c = new ConnectionFactory().setAutomaticRecoveryEnabled(true)
-        .setNetworkRecoveryInterval(Duration.ofMillis(250)).setConnectionTimeout(Duration.ofSeconds(5))
+        .setNetworkRecoveryInterval(Duration.ofMillis(250)).setConnectionTimeout(Duration.ofSeconds(15))
         .setRequestedHeartbeat(5).newConnection(order);
     c.addRecoveryListener(reconnects::incrementAndGet);
     // A node shutting down closes with 320, a crashed one drops the socket (0): anything else the

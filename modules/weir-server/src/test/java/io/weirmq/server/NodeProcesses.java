@@ -64,6 +64,7 @@ final class NodeProcesses implements AutoCloseable {
   private final String testName;
   private final Thread killOnExit = new Thread(this::killAll, "kill-weir-nodes");
   private final HttpClient http = HttpClient.newHttpClient();
+  private final List<String> jvmOptions = new ArrayList<>();
 
   NodeProcesses(Path dir, LocalCassandra cassandra, int size, String testName) throws IOException {
     this.contactPoint = cassandra.contactPoint();
@@ -80,6 +81,12 @@ final class NodeProcesses implements AutoCloseable {
     }
     System.out.println(testName + ": node logs in " + logs);
     Runtime.getRuntime().addShutdownHook(killOnExit);
+  }
+
+  /** Extra {@code -D} settings for every node started after this call, e.g. a test's own cluster timing. */
+  NodeProcesses withJvmOptions(String... options) {
+    jvmOptions.addAll(List.of(options));
+    return this;
   }
 
   List<Node> nodes() {
@@ -207,8 +214,11 @@ final class NodeProcesses implements AutoCloseable {
     // Cassandra gets 10 s per query instead of the driver's 2 s: on the shared 2-core machine (load
     // average above 20 with the other builds) 2 s writes time out, and what a queue does after a
     // failed journal write is not what these tests are about.
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-Dconfig.resource=cluster-local.conf",
-        "-Ddatastax-java-driver.basic.request.timeout=10s", "-jar", jar.toString());
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-Dconfig.resource=cluster-local.conf",
+        "-Ddatastax-java-driver.basic.request.timeout=10s"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("WEIR_DATA_DIR", n.data.toString());
     pb.environment().put("WEIR_REMOTING_PORT", Integer.toString(n.remotingPort));
     pb.environment().put("WEIR_HTTP_PORT", Integer.toString(n.httpPort));

@@ -9,7 +9,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,11 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
  * consumers ack by hand, all through the Java client with every node's address. Nothing confirmed
  * may be lost, a second copy must be flagged redelivered, and clients see nothing but reconnects.
  */
-// Opt-in until the stall it found is fixed: in 1 of the last 2 runs (the full verify) the three consumers
-// of one queue each held 50 unacked deliveries for good after the oldest node's restart, and 2,782
-// confirmed messages stayed ready in the queue (none lost, none consumed). Run it with
-// -Dweir.rolling-restart-it=true.
-@EnabledIfSystemProperty(named = "weir.rolling-restart-it", matches = "true")
 class RollingRestartIT {
 
   @TempDir static Path dir;
@@ -44,7 +38,12 @@ class RollingRestartIT {
   void aRollingRestartOfEveryNodeUnderLoadLosesNoConfirmedMessageAndClientsOnlyReconnect() throws Exception {
     List<String> queues = List.of("rolling-0", "rolling-1", "rolling-2");
     List<String> pauses = new ArrayList<>();
-    try (NodeProcesses cluster = new NodeProcesses(dir, cassandra, 3, "RollingRestartIT");
+    // Nothing here crashes, so failure detection only has to tolerate the machine: on the shared
+    // 2-core machine (load average about 20) a restarting node's JVM stalled past the profile's 2 s
+    // while it joined, the others downed it and it stopped itself (cluster.conf says to raise this
+    // on machines that stall longer).
+    try (NodeProcesses cluster = new NodeProcesses(dir, cassandra, 3, "RollingRestartIT")
+             .withJvmOptions("-Dakka.cluster.failure-detector.acceptable-heartbeat-pause=10s");
          AtLeastOnceLoad load = new AtLeastOnceLoad(cluster.addresses(), queues, 1)) {
       cluster.startAll();
       load.declareQueues();

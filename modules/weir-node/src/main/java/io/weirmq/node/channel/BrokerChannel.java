@@ -409,7 +409,7 @@ public final class BrokerChannel implements AutoCloseable {
         m.result().complete(Done.getInstance());
         return this;
       }
-      complete(broker.askQueue(consumer.queue(), r -> new QueueEntity.Unsubscribe(m.consumerTag(), r)), m.result());
+      complete(broker.askQueue(consumer.queue(), r -> new QueueEntity.Unsubscribe(m.consumerTag(), self, r)), m.result());
       return this;
     }
 

@@ -81,7 +81,12 @@ public final class QueueEntity
   public record Subscribe(String consumerId, ActorRef<ChannelMessage> channel, int prefetch, boolean autoAck,
       boolean exclusive, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  public record Unsubscribe(String consumerId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /**
+   * Ends {@code channel}'s consumer {@code consumerId}. Consumer tags are unique per channel only: after a
+   * client's recovery another channel may hold the same tag, and its consumer stays.
+   */
+  public record Unsubscribe(String consumerId, ActorRef<ChannelMessage> channel, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
 
   /** How a channel settles deliveries. */
   public enum Outcome { ACK, REQUEUE, REJECT }
@@ -113,6 +118,9 @@ public final class QueueEntity
 
   /** Tells the front that the entity can take the next batch. */
   enum BatchWritten implements Command { INSTANCE }
+
+  /** To the front, from its own timer: the backoff after a failed entity is over, start a new one. */
+  enum RestartEntity implements Command { INSTANCE }
 
   /** A mirror on {@code node} holds the queue's events up to {@code seqNr}. */
   public record MirrorAck(String node, long seqNr) implements Command {}
@@ -220,8 +228,13 @@ public final class QueueEntity
 
   private QueueEntity(ActorContext<Command> context, TimerScheduler<Command> timers, QueueRef queue,
       NodeSettings settings, QueueEnvironment environment) {
-    super(PersistenceId.of(ENTITY_KEY.name(), queue.entityId()), SupervisorStrategy.restartWithBackoff(
-        settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
+    // No restart strategy of persistence's own: a journal failure (a write or a recovery) stops
+    // this actor's run and create()'s supervisor restarts it as a new QueueEntity. Persistence builds
+    // emptyState() once per actor and restarts on that same object, and QueueState is mutable, so a
+    // restart inside persistence recovered on top of the failed run's state: its consumers and their
+    // used-up prefetch survived, their channels' re-subscriptions were refused as duplicates, and
+    // the queue delivered nothing more (or to a consumer with no channel left).
+    super(PersistenceId.of(ENTITY_KEY.name(), queue.entityId()));
     this.context = context;
     this.timers = timers;
     this.queue = queue;
@@ -343,13 +356,15 @@ public final class QueueEntity
           scheduleMaintain();
         })
         .onSignal(SnapshotCompleted.class, (state, completed) -> deleteOlderSnapshots(completed.metadata()))
-        .onSignal(PreRestart.instance(), state -> abandon("queue restarted after a failure"))
-        .onSignal(PostStop.instance(), state -> abandon("queue stopped"))
+        .onSignal(PreRestart.instance(), state -> abandon("queue restarted after a failure", true))
+        // Stopped (its queue deleted, its shard handed over, or its journal failed, when the front
+        // starts a new entity): the front takes no batch from this one again.
+        .onSignal(PostStop.instance(), state -> abandon("queue stopped", false))
         .build();
   }
 
   /** Tells everyone waiting on this incarnation that it is going away. */
-  private void abandon(String reason) {
+  private void abandon(String reason, boolean continues) {
     BrokerException failure = new BrokerException(BrokerException.Kind.UNAVAILABLE, "queue", reason);
     for (Publish p : inFlightPublishes) {
       p.replyTo().tell(StatusReply.error(failure));
@@ -362,10 +377,10 @@ public final class QueueEntity
         channel.tell(new ChannelMessage.ConsumerCancelled(queue, consumerId, reason)));
     inFlightPublishes.clear();
     consumerChannels.clear();
-    if (batchWritten != null) {
+    if (batchWritten != null && continues) {
       batchWritten.tell(BatchWritten.INSTANCE);
-      batchWritten = null;
     }
+    batchWritten = null;
   }
 
   @Override
@@ -640,7 +655,8 @@ public final class QueueEntity
   }
 
   private ReplyEffect<QueueEvent, QueueState> onUnsubscribe(QueueState state, Unsubscribe cmd) {
-    if (state.removeConsumer(cmd.consumerId(), System.currentTimeMillis())) {
+    if (cmd.channel().equals(consumerChannels.get(cmd.consumerId()))
+        && state.removeConsumer(cmd.consumerId(), System.currentTimeMillis())) {
       consumerChannels.remove(cmd.consumerId());
       checkAutoDelete(state);
     }

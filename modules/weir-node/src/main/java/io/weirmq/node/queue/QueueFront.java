@@ -2,12 +2,15 @@ package io.weirmq.node.queue;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.ChildFailed;
 import akka.actor.typed.Terminated;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import io.weirmq.node.NodeSettings;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,14 +22,27 @@ import java.util.List;
  * writes as one journal write. Batching here rather than in the entity's own stash keeps that stash
  * small (Akka unstashes commands that persist nothing recursively, so thousands of them overflow
  * the stack). Every other command passes straight through.
+ *
+ * <p>The front also restarts the entity when its journal fails (a write or a recovery), with backoff,
+ * as a new actor: persistence's own restart would recover into the failed run's {@code QueueState}
+ * object, transient consumers and all (see {@link QueueEntity}'s constructor). Commands wait here
+ * meanwhile.
  */
 final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
 
   static Behavior<QueueEntity.Command> create(QueueRef queue, NodeSettings settings, QueueEnvironment environment) {
-    return Behaviors.setup(ctx -> new QueueFront(ctx, queue, settings, environment));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new QueueFront(ctx, timers, queue, settings, environment)));
   }
 
-  private final ActorRef<QueueEntity.Command> entity;
+  private final TimerScheduler<QueueEntity.Command> timers;
+  private final QueueRef queue;
+  private final NodeSettings settings;
+  private final QueueEnvironment environment;
+  private ActorRef<QueueEntity.Command> entity;
+  private long entityStarted;
+  private int failures;
+  /** Between a failed entity and its replacement: everything waits here. */
+  private boolean restarting;
   private final int maxBatchMessages;
   private final List<QueueEntity.Publish> publishes = new ArrayList<>();
   private final List<QueueEntity.Settle> settles = new ArrayList<>();
@@ -49,12 +65,22 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
   }
   private boolean writing;
 
-  private QueueFront(ActorContext<QueueEntity.Command> context, QueueRef queue, NodeSettings settings,
-      QueueEnvironment environment) {
+  private QueueFront(ActorContext<QueueEntity.Command> context, TimerScheduler<QueueEntity.Command> timers,
+      QueueRef queue, NodeSettings settings, QueueEnvironment environment) {
     super(context);
-    this.entity = context.spawn(QueueEntity.create(queue, settings, environment), "journal");
+    this.timers = timers;
+    this.queue = queue;
+    this.settings = settings;
+    this.environment = environment;
     this.maxBatchMessages = settings.maxBatchMessages();
-    context.watch(entity);
+    startEntity();
+  }
+
+  private void startEntity() {
+    // A new name each time: the failed child's name may not be free yet.
+    entity = getContext().spawn(QueueEntity.create(queue, settings, environment), "journal-" + failures);
+    entityStarted = System.nanoTime();
+    getContext().watch(entity);
   }
 
   @Override
@@ -72,21 +98,52 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
           writing = false;
           return writeIfIdle();
         })
+        .onMessage(QueueEntity.RestartEntity.class, r -> {
+          restarting = false;
+          writing = false;
+          startEntity();
+          return writeIfIdle();
+        })
         .onMessage(QueueEntity.Command.class, c -> {
-          if (publishes.isEmpty() && settles.isEmpty() && deferred.isEmpty()) {
+          if (!restarting && publishes.isEmpty() && settles.isEmpty() && deferred.isEmpty()) {
             entity.tell(c);
           } else {
             deferred.add(new Deferred(c, publishes.size()));
           }
           return this;
         })
+        .onSignal(ChildFailed.class, this::onEntityFailed)
         // The entity stops when its queue is deleted; the sharded entity goes with it.
         .onSignal(Terminated.class, t -> Behaviors.stopped())
         .build();
   }
 
+  private Behavior<QueueEntity.Command> onEntityFailed(ChildFailed failed) {
+    // Backoff as the entity's supervisor had it: doubling from restart-min-backoff up to
+    // restart-max-backoff, starting over once an entity has lived longer than that.
+    if (Duration.ofNanos(System.nanoTime() - entityStarted).compareTo(settings.restartMaxBackoff()) > 0) {
+      failures = 0;
+    }
+    long min = settings.restartMinBackoff().toMillis();
+    long delay = Math.min(settings.restartMaxBackoff().toMillis(), min << Math.min(failures, 20));
+    delay += (long) (delay * 0.2 * Math.random());
+    failures++;
+    getContext().getLog().warn("{} failed ({}); starting it again from its journal in {} ms", queue.id(),
+        failed.getCause().toString(), delay);
+    restarting = true;
+    timers.startSingleTimer(QueueEntity.RestartEntity.INSTANCE, Duration.ofMillis(delay));
+    return this;
+  }
+
   private Behavior<QueueEntity.Command> writeIfIdle() {
-    if (writing || (publishes.isEmpty() && settles.isEmpty())) {
+    if (writing || restarting) {
+      return this;
+    }
+    if (publishes.isEmpty() && settles.isEmpty()) {
+      // Only after a restart can commands wait here with no write ahead of them.
+      while (!deferred.isEmpty()) {
+        entity.tell(deferred.poll().command);
+      }
       return this;
     }
     List<QueueEntity.Publish> batch = new ArrayList<>();

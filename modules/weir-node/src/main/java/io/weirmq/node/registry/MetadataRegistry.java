@@ -118,16 +118,24 @@ public final class MetadataRegistry
     this.security = SecuritySettings.from(context.getSystem().settings().config());
   }
 
+  /** What {@link #emptyState()} answered: persistence starts every recovery of this actor from it. */
+  private Topology initial;
+
   @Override
   public Topology emptyState() {
-    return new Topology();
+    initial = new Topology();
+    return initial;
   }
 
   @Override
   public EventHandler<Topology, TopologyEvent> eventHandler() {
     return newEventHandlerBuilder().forAnyState().onAnyEvent((topology, event) -> {
-      topology.apply(event);
-      return topology;
+      // Persistence restarts a registry whose journal failed (a write, a recovery) on the very object
+      // emptyState() gave it, and Topology is mutable: events never go into that object, so that every
+      // recovery starts from an empty topology rather than from the failed run's.
+      Topology target = topology == initial ? new Topology() : topology;
+      target.apply(event);
+      return target;
     });
   }
 

@@ -480,6 +480,68 @@ class QueueEntityTest {
     assertThat(expectDelivery(next).redelivered()).isTrue();
   }
 
+  /**
+   * A client that recovers re-consumes with its old consumer tag on a new channel; a failed attempt
+   * cancels that tag again. The cancel must not end another channel's consumer of the same tag.
+   */
+  @Test
+  void unsubscribeEndsOnlyTheConsumerOfTheChannelThatAsks() {
+    Q q = newQueue();
+    TestProbe<ChannelMessage> first = testKit.createTestProbe();
+    TestProbe<ChannelMessage> other = testKit.createTestProbe();
+    subscribe(q, "amq.ctag-1", first.ref(), 10, false);
+
+    StatusReply<Done> reply = q.kit.<StatusReply<Done>>runCommand(
+        replyTo -> new QueueEntity.Unsubscribe("amq.ctag-1", other.ref(), replyTo)).reply();
+
+    assertThat(reply.isSuccess()).isTrue();
+    assertThat(counts(q).consumers()).isEqualTo(1);
+    publish(q, "a");
+    assertThat(text(expectDelivery(first))).isEqualTo("a");
+    q.kit.<StatusReply<Done>>runCommand(replyTo -> new QueueEntity.Unsubscribe("amq.ctag-1", first.ref(), replyTo));
+    assertThat(counts(q).consumers()).isZero();
+  }
+
+  /**
+   * A failed journal write restarts the queue from its journal, as a fresh actor: Akka's persistence
+   * builds the empty state once per actor, and our state is mutable, so restarting inside the same
+   * actor recovered on top of the failed run's state, consumers and their used-up prefetch included.
+   * The consumer's channel then re-subscribed into "already exists", and the queue delivered nothing
+   * more (RollingRestartIT's stall), or handed a message to a consumer it no longer had a channel for
+   * (the NullPointerException in deliverNow after a Cassandra write timeout).
+   */
+  @Test
+  void aFailedJournalWriteRestartsTheQueueFromItsJournalAndItsConsumersSubscribeAgain() {
+    QueueRef ref = new QueueRef(new QueueId("/", "q" + queueNames.incrementAndGet()), 1);
+    String persistenceId = QueueEntity.ENTITY_KEY.name() + "|" + ref.entityId();
+    // As sharding runs it: the front, which restarts its entity.
+    ActorRef<Command> queue = testKit.spawn(QueueFront.create(ref, settings, new RecordingEnvironment()));
+    TestProbe<StatusReply<QueueEntity.Confirmation>> confirms = testKit.createTestProbe();
+    queue.tell(new QueueEntity.Publish(List.of(message("a"), message("b")), confirms.ref()));
+    assertThat(confirms.receiveMessage().isSuccess()).isTrue();
+    TestProbe<ChannelMessage> channel = testKit.createTestProbe();
+    TestProbe<StatusReply<Done>> subscribed = testKit.createTestProbe();
+    queue.tell(new QueueEntity.Subscribe("c1", channel.ref(), 2, false, false, subscribed.ref()));
+    assertThat(subscribed.receiveMessage().isSuccess()).isTrue();
+    assertThat(List.of(text(expectDelivery(channel)), text(expectDelivery(channel)))).containsExactly("a", "b");
+
+    akka.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system()).failNextPersisted(persistenceId);
+    queue.tell(new QueueEntity.Publish(List.of(message("c")), confirms.ref()));
+
+    assertThat(confirms.receiveMessage().isError()).as("the failed write is not confirmed").isTrue();
+    assertThat(channel.expectMessageClass(ChannelMessage.ConsumerCancelled.class).consumerId()).isEqualTo("c1");
+    queue.tell(new QueueEntity.Subscribe("c1", channel.ref(), 2, false, false, subscribed.ref()));
+    StatusReply<Done> again = subscribed.receiveMessage(Duration.ofSeconds(10));
+    assertThat(again.isSuccess()).as("re-subscribed after the restart: %s", again).isTrue();
+    Delivery a = expectDelivery(channel);
+    Delivery b = expectDelivery(channel);
+    assertThat(List.of(text(a), text(b))).containsExactly("a", "b");
+    assertThat(a.redelivered() && b.redelivered()).as("flagged redelivered").isTrue();
+    TestProbe<StatusReply<QueueCounts>> counts = testKit.createTestProbe();
+    queue.tell(new QueueEntity.GetCounts(counts.ref()));
+    assertThat(counts.receiveMessage().getValue()).as("each message once").isEqualTo(new QueueCounts(0, 2, 0, 1, 0));
+  }
+
   @Test
   void shutdownCancelsConsumersAnswersCountsAndStops() {
     // Spawned directly: the behaviour testkit asks a stopped entity for its state, which never comes.

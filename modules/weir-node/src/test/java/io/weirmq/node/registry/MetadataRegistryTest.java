@@ -255,6 +255,28 @@ class MetadataRegistryTest {
         .isEqualTo(before.queueIncarnations().get(before.queues().indexOf(QueueDefinition.of("/", "q1"))));
   }
 
+  /**
+   * A failed journal write restarts the registry, which recovers its topology from the journal:
+   * persistence restarts it on the same empty-state object, so recovering into that object (which
+   * the failed run had filled) applied every event twice and doubled the version.
+   */
+  @Test
+  void aFailedJournalWriteRecoversTheTopologyOnceNotOnTopOfTheFailedRun() {
+    awaitStarted();
+    changed(new TopologyChange.DeclareQueue(QueueDefinition.of("/", "q1")));
+    TopologySnapshot before = registry.getState().snapshot();
+
+    registry.persistenceTestKit().failNextPersisted(PERSISTENCE_ID);
+    try {
+      change(new TopologyChange.DeclareQueue(QueueDefinition.of("/", "q2")));
+    } catch (AssertionError noReply) {
+      // The write failed and the registry restarted: no answer, the caller's ask times out.
+    }
+
+    assertThat(registry.getState().snapshot()).isEqualTo(before);
+    assertThat(registry.getState().version()).isEqualTo(START + 1);
+  }
+
   @Test
   void restartRemovesNonDurableAndExclusiveResourcesAndKeepsDurableOnes() {
     awaitStarted();
