@@ -77,6 +77,7 @@ public final class Broker {
   private final SecuritySettings security;
   private final Authenticator authenticator;
   private final ActorRef<MirrorHost.Command> mirrorHost;
+  private final PublishesInFlight publishesInFlight = new PublishesInFlight();
 
   private Broker(ActorSystem<?> system, NodeSettings settings, AtomicReference<Topology> routing) {
     this.system = system;
@@ -94,6 +95,7 @@ public final class Broker {
     this.mirrorHost = MirrorHost.start(system, akka.cluster.typed.Cluster.get(system).selfMember().address().toString(),
         settings.mirrors(), settings.askTimeout());
     QueueEntity.init(system, settings, new Environment());
+    publishesInFlight.start(system);
     this.security = SecuritySettings.from(system.settings().config());
     this.authenticator = new Authenticator(system, routing::get, security);
   }
@@ -370,9 +372,13 @@ public final class Broker {
     byQueue.forEach((ref, indexes) -> {
       List<Message> batch = new ArrayList<>(indexes.size());
       indexes.forEach(i -> batch.add(messages.get(i)));
-      writes.add(askQueue(ref, (ActorRef<StatusReply<QueueEntity.Confirmation>> r) -> new QueueEntity.Publish(batch, r),
-          settings.publishTimeout())
+      CompletableFuture<QueueEntity.Confirmation> reply = askQueue(ref,
+          (ActorRef<StatusReply<QueueEntity.Confirmation>> r) -> new QueueEntity.Publish(batch, r),
+          settings.publishTimeout()).toCompletableFuture();
+      publishesInFlight.track(ref.entityId(), reply);
+      writes.add(reply
           .thenAccept(confirmation -> {
+            publishesInFlight.answeredFrom(ref.entityId(), confirmation.node());
             synchronized (refused) {
               for (int j = 0; j < indexes.size(); j++) {
                 if (!confirmation.accepted().get(j)) {

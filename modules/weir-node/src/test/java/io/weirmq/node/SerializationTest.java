@@ -273,7 +273,7 @@ class SerializationTest {
         new QueueEntity.Configure(fullSettings(), counts),
         new QueueEntity.Publish(List.of(message(), new Message("", "q", null, null)),
             testKit.<StatusReply<QueueEntity.Confirmation>>createTestProbe().ref()),
-        new QueueEntity.Confirmation(List.of(true, false)),
+        new QueueEntity.Confirmation(List.of(true, false), "akka://weir@127.0.0.1:25520"),
         new QueueEntity.Subscribe("c1", channel, 10, false, true, done),
         new QueueEntity.Unsubscribe("c1", done),
         new QueueEntity.Settle(channel, MessageIds.of(1, 2, 3), QueueEntity.Outcome.REQUEUE, done),
