@@ -138,9 +138,15 @@ public final class Broker {
     return routing.get();
   }
 
-  /** Completes once the registry is reachable and the default vhost exists here. */
+  /**
+   * Completes once the registry is reachable and the default vhost exists here. Waits as long as
+   * the node may take to start ({@code weir.startup-timeout}), not one {@code ask-timeout}: the
+   * registry may be recovering from Cassandra, or moving to another node, while this node starts
+   * (a restarted node gave up after 10 s in ChaosIT while the registry recovered under load).
+   */
   public CompletionStage<Done> ready() {
-    return awaitVersion(1).thenApply(v -> Done.getInstance());
+    return awaitVersion(1, system.settings().config().getDuration("weir.startup-timeout"))
+        .thenApply(v -> Done.getInstance());
   }
 
   // ------------------------------------------------------------------ metadata
@@ -323,8 +329,12 @@ public final class Broker {
   }
 
   private CompletionStage<Long> awaitVersion(long version) {
+    return awaitVersion(version, settings.askTimeout());
+  }
+
+  private CompletionStage<Long> awaitVersion(long version, Duration timeout) {
     return fromAkka(AskPattern.ask(replica, (ActorRef<Long> r) -> new RoutingTableReplica.AwaitVersion(version, r),
-        settings.askTimeout(), system.scheduler()));
+        timeout, system.scheduler()));
   }
 
   // ------------------------------------------------------------------ publishing
