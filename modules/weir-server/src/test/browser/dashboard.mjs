@@ -72,6 +72,13 @@ try {
   await page.waitForFunction(() => document.getElementById('q-ready')?.textContent === '1');
   await shot('03-published');
 
+  step = 'the queue page shows its leader';
+  const auth = { headers: { Authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') } };
+  const leader = (await (await fetch(base + '/api/queues/%2F/' + encodeURIComponent(queue), auth)).json()).node;
+  if (!leader) throw new Error('the queue view has no leader node');
+  await page.waitForFunction(node => (document.getElementById('q-leader')?.textContent || '').includes(node), leader);
+  await page.locator('#q-mirrors li', { hasText: 'No mirrors.' }).waitFor(); // one node: no mirrors
+
   step = 'peek the message';
   await page.selectOption('#get select[name=ackmode]', 'ack_requeue_true');
   await page.click('#get button[type=submit]');
@@ -99,6 +106,21 @@ try {
   await page.goto(base + '/#/queues/%2F/' + encodeURIComponent(queue));
   await page.waitForFunction(() => document.getElementById('q-total')?.textContent === '2');
 
+  step = 'the nodes page lists the node, and the node page the queue it leads';
+  const nodes = await (await fetch(base + '/api/nodes', auth)).json();
+  if (nodes.length !== 1 || nodes[0].name !== leader || !nodes[0].running || nodes[0].queues_led < 1) {
+    throw new Error('GET /api/nodes: ' + JSON.stringify(nodes));
+  }
+  await page.click('#nav a[data-page=nodes]');
+  const nodeRow = page.locator('#nodes tbody tr', { hasText: leader });
+  await nodeRow.waitFor();
+  await shot('06-nodes');
+  await nodeRow.click();
+  await page.locator('#node-leads tbody tr', { hasText: queue }).waitFor();
+  await shot('07-node');
+  await page.goto(base + '/#/queues/%2F/' + encodeURIComponent(queue));
+  await page.waitForFunction(() => document.getElementById('q-total')?.textContent === '2');
+
   step = 'delete the queue';
   await page.click('#delete');
   await page.waitForFunction(() => location.hash === '#/queues');
@@ -110,7 +132,7 @@ try {
   const gone = (await fetch(base + '/api/queues/%2F/' + encodeURIComponent(queue),
     { headers: { Authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') } })).status;
   if (gone !== 404) throw new Error('the deleted queue answers ' + gone + ', not 404');
-  await shot('06-deleted');
+  await shot('08-deleted');
 
   step = 'check the page reported no errors';
   if (problems.length > 0) throw new Error(problems.join('; '));

@@ -149,6 +149,58 @@ public final class Broker {
         .thenApply(v -> Done.getInstance());
   }
 
+  // ------------------------------------------------------------------ nodes
+
+  /**
+   * One cluster member for {@code /api/nodes}: its status in the membership, whether it answered
+   * ({@code description} null and {@code error} set when it did not within
+   * {@code weir.nodes.ask-timeout}), and the queues whose leaders run there ({@code queuesLed} null
+   * when sharding did not say).
+   */
+  public record NodeInfo(String name, String status, boolean reachable, MirrorHost.NodeDescription description,
+      String error, List<QueueId> queuesLed) {}
+
+  /**
+   * Every member of the cluster as it describes itself, with the queues it leads (from sharding's
+   * statistics: each queue is its own shard, so a shard's home is its leader's node). Asks each
+   * member's mirror host and sharding once, whatever the number of queues.
+   */
+  public CompletionStage<List<NodeInfo>> nodes() {
+    Duration timeout = system.settings().config().getDuration("weir.nodes.ask-timeout");
+    var state = akka.cluster.typed.Cluster.get(system).state();
+    java.util.Set<akka.cluster.Member> unreachable = state.getUnreachable();
+    CompletableFuture<akka.cluster.sharding.ShardRegion.ClusterShardingStats> stats = AskPattern
+        .<akka.cluster.sharding.typed.ClusterShardingQuery, akka.cluster.sharding.ShardRegion.ClusterShardingStats>ask(
+            sharding.shardState(), r -> new akka.cluster.sharding.typed.GetClusterShardingStats(
+                QueueEntity.ENTITY_KEY, timeout, r), timeout.plus(timeout), system.scheduler())
+        .toCompletableFuture().exceptionally(failure -> null);
+    List<akka.cluster.Member> members = new ArrayList<>();
+    state.getMembers().forEach(members::add);
+    List<CompletableFuture<NodeInfo>> infos = new ArrayList<>();
+    for (akka.cluster.Member m : members) {
+      String name = m.address().toString();
+      ActorRef<MirrorHost.Command> host = akka.actor.typed.ActorRefResolver.get(system)
+          .resolveActorRef(name + MirrorHost.PATH);
+      CompletableFuture<MirrorHost.NodeDescription> described = AskPattern.<MirrorHost.Command,
+          MirrorHost.NodeDescription>ask(host, MirrorHost.Describe::new, timeout, system.scheduler()).toCompletableFuture();
+      infos.add(described.handle((d, failure) -> new Object[] {d, failure})
+          .thenCombine(stats, (answer, s) -> {
+            List<QueueId> led = null;
+            if (s != null && s.getRegions().containsKey(m.address())) {
+              var region = s.getRegions().get(m.address());
+              led = region.getStats().keySet().stream().map(id -> QueueRef.fromEntityId(id).id()).sorted(
+                  java.util.Comparator.comparing(QueueId::key)).toList();
+            }
+            Throwable failure = (Throwable) answer[1];
+            return new NodeInfo(name, m.status().toString(), !unreachable.contains(m),
+                (MirrorHost.NodeDescription) answer[0],
+                failure == null ? null : "did not answer within " + timeout.toMillis() + " ms", led);
+          }));
+    }
+    return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new))
+        .thenApply(v -> infos.stream().map(CompletableFuture::join).toList());
+  }
+
   // ------------------------------------------------------------------ metadata
 
   public CompletionStage<Long> addVhost(String vhost) {

@@ -425,6 +425,7 @@ function queuePage(vhost, name) {
     h('div', { class: 'cards' }, card('Ready', 'q-ready'), card('Unacked', 'q-unacked'), card('Total', 'q-total'),
       card('Consumers', 'q-consumers')),
     h('p', { class: 'muted', id: 'q-properties' }),
+    h('h2', {}, 'Leader and mirrors'), h('p', { id: 'q-leader' }), h('ul', { id: 'q-mirrors' }),
     h('h2', {}, 'Bindings'), h('p', { class: 'muted' }, 'Every queue is also bound to the default exchange by its name.'),
     bindings.nodes,
     h('h2', {}, 'Publish a message'), h('p', { class: 'muted' }, 'Through the default exchange, to this queue.'),
@@ -474,6 +475,10 @@ function queuePage(vhost, name) {
     document.getElementById('q-properties').textContent = 'durable: ' + q.durable + ', auto-delete: ' + q.auto_delete
       + ', exclusive: ' + q.exclusive + ', arguments: ' + JSON.stringify(q.arguments);
     bindings.table.set(all.filter(b => b.destination_type === 'queue' && b.destination === name));
+    document.getElementById('q-leader').textContent = 'Leader: ' + q.node + ' (sequence number ' + q.leader_seq + ')';
+    document.getElementById('q-mirrors').replaceChildren(...(q.mirror_details.length === 0
+      ? [h('li', { class: 'muted' }, 'No mirrors.')]
+      : q.mirror_details.map(m => h('li', {}, m.node, ': lag ', fmt(m.lag), m.in_sync ? ', in sync' : ', not in sync'))));
   });
 }
 
