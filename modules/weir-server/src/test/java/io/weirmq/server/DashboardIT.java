@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardIT {
 
   private static final List<String> SHOTS =
-      List.of("01-overview", "02-queue-declared", "03-published", "04-peeked", "05-exchange-published", "06-deleted");
+      List.of("01-overview", "02-queue-declared", "03-published", "04-peeked", "05-exchange-published", "06-nodes",
+          "07-node", "08-deleted");
 
   @TempDir
   Path dataDir;
