@@ -177,7 +177,10 @@ class SerializationTest {
         new MirrorHost.GetHeld(QUEUE_REF.entityId(), testKit.<MirrorHost.Held>createTestProbe().ref()),
         new MirrorHost.Held(42),
         new MirrorHost.Mirrors("akka://weir@127.0.0.1:1",
-            List.of(new MirrorHost.MirrorStatus(QUEUE_REF.entityId(), 11, false, new QueueCounts(1, 0, 5, 0, 0)))));
+            List.of(new MirrorHost.MirrorStatus(QUEUE_REF.entityId(), 11, false, new QueueCounts(1, 0, 5, 0, 0)))),
+        new MirrorHost.Describe(testKit.<MirrorHost.NodeDescription>createTestProbe().ref()),
+        new MirrorHost.NodeDescription("akka://weir@127.0.0.1:1", 81_000, 61_000_000, 402_653_184, 2,
+            List.of(new MirrorHost.MirrorStatus(QUEUE_REF.entityId(), 11, true, new QueueCounts(1, 0, 5, 0, 0)))));
     values.forEach(SerializationTest::assertRoundTrips);
     Set<Class<?>> publicCommands = Arrays.stream(MirrorHost.Command.class.getPermittedSubclasses())
         .filter(c -> java.lang.reflect.Modifier.isPublic(c.getModifiers())).collect(Collectors.toSet());
