@@ -126,6 +126,12 @@ try {
   await page.waitForFunction(() => document.getElementById('q-ready')?.textContent === '1');
   await shot('03-published');
 
+  step = 'the queue page shows its leader';
+  const leader = (await (await fetch(base + '/api/queues/%2F/' + encodeURIComponent(queue), GUEST)).json()).node;
+  if (!leader) throw new Error('the queue view has no leader node');
+  await page.waitForFunction(node => (document.getElementById('q-leader')?.textContent || '').includes(node), leader);
+  await page.locator('#q-mirrors li', { hasText: 'No mirrors.' }).waitFor(); // one node: no mirrors
+
   step = 'peek the message';
   await page.selectOption('#get select[name=ackmode]', 'ack_requeue_true');
   await page.click('#get button[type=submit]');
@@ -150,6 +156,21 @@ try {
   await page.click('#publish button[type=submit]');
   await page.waitForFunction(() => document.getElementById('flash')?.textContent === 'Message published.');
   await shot('05-exchange-published');
+  await page.goto(base + '/#/queues/%2F/' + encodeURIComponent(queue));
+  await page.waitForFunction(() => document.getElementById('q-total')?.textContent === '2');
+
+  step = 'the nodes page lists the node, and the node page the queue it leads';
+  const nodes = await (await fetch(base + '/api/nodes', GUEST)).json();
+  if (nodes.length !== 1 || nodes[0].name !== leader || !nodes[0].running || nodes[0].queues_led < 1) {
+    throw new Error('GET /api/nodes: ' + JSON.stringify(nodes));
+  }
+  await page.click('#nav a[data-page=nodes]');
+  const nodeRow = page.locator('#nodes tbody tr', { hasText: leader });
+  await nodeRow.waitFor();
+  await shot('06-nodes');
+  await nodeRow.click();
+  await page.locator('#node-leads tbody tr', { hasText: queue }).waitFor();
+  await shot('07-node');
   await page.goto(base + '/#/queues/%2F/' + encodeURIComponent(queue));
   await page.waitForFunction(() => document.getElementById('q-total')?.textContent === '2');
 

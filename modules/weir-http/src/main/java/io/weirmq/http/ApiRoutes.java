@@ -47,6 +47,7 @@ public final class ApiRoutes extends ApiDirectives {
           pathPrefix("queues", () -> new QueueRoutes(broker, json, settings, messages, caller).route()),
           pathPrefix("bindings", () -> new BindingRoutes(broker, json, settings, caller).route()),
           pathPrefix("overview", () -> new OverviewRoutes(broker, json, settings, caller).route()),
+          pathPrefix("nodes", () -> new NodeRoutes(broker, json, settings, caller).route()),
           pathPrefix("definitions", () -> new DefinitionsRoutes(broker, json, settings, caller).route()),
           path("whoami", admin::whoami),
           pathPrefix("users", admin::users),

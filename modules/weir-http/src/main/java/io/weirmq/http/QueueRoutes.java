@@ -35,7 +35,9 @@ final class QueueRoutes extends ApiDirectives {
                 pathEndOrSingleSlash(() -> concat(
                     get(() -> {
                       QueueDefinition q = existing(vhost, name);
-                      return onSuccess(broker.counts(q.id()), counts -> ok(Views.queue(q, counts, topology().policyFor(q.id()))));
+                      return onSuccess(broker.counts(q.id()).thenCombine(broker.replication(q.id()),
+                          (counts, replication) -> Views.queue(q, counts, topology().policyFor(q.id()), replication)),
+                          view -> ok(view));
                     }),
                     put(() -> declare(vhost, name)),
                     delete(() -> delete(vhost, name)))),

@@ -52,6 +52,40 @@ final class Views {
     return v;
   }
 
+  /**
+   * One queue with where it lives, as RabbitMQ's queue view names it: {@code node} the leader,
+   * {@code members} the leader and its mirrors, {@code mirrors} the mirrors' nodes, and per mirror
+   * the sequence number it acknowledged, its lag behind the leader (events) and whether confirms
+   * count on it ({@code in_sync}).
+   */
+  static Map<String, Object> queue(QueueDefinition q, QueueCounts c, Policy policy,
+      io.weirmq.node.queue.QueueEntity.Replication r) {
+    Map<String, Object> v = queue(q, c, policy);
+    v.put("node", r.leader());
+    List<String> mirrors = r.mirrors().stream().map(io.weirmq.node.queue.QueueEntity.MirrorInfo::node).toList();
+    List<String> members = new java.util.ArrayList<>();
+    members.add(r.leader());
+    members.addAll(mirrors);
+    v.put("members", members);
+    v.put("mirrors", mirrors);
+    v.put("synchronised_mirror_nodes", r.mirrors().stream().filter(io.weirmq.node.queue.QueueEntity.MirrorInfo::inSync)
+        .map(io.weirmq.node.queue.QueueEntity.MirrorInfo::node).toList());
+    v.put("leader_seq", r.seqNr());
+    // How the leader's current incarnation recovered: from a mirror's state it adopted (failover
+    // without replaying the backlog) plus the events it replayed after it.
+    v.put("recovered_from_mirror", r.adoptedMirror());
+    v.put("replayed_events", r.replayedEvents());
+    v.put("mirror_details", r.mirrors().stream().map(m -> {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("node", m.node());
+      d.put("seq", m.seqNr());
+      d.put("lag", m.lag());
+      d.put("in_sync", m.inSync());
+      return d;
+    }).toList());
+    return v;
+  }
+
   static Map<String, Object> binding(Binding b) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("source", b.source());

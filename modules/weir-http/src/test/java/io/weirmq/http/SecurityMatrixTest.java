@@ -114,6 +114,10 @@ class SecurityMatrixTest {
     r.put("POST /api/exchanges/{vhost}/{name}/publish", p -> new Rest("POST", "/api/exchanges/%2F/" + p + "x/publish", publish));
     r.put("POST /api/exchanges/{vhost}/{name}/publish-batch",
         p -> new Rest("POST", "/api/exchanges/%2F/" + p + "x/publish-batch", "{\"messages\":[" + publish + "]}"));
+    r.put("GET /api/nodes", p -> new Rest("GET", "/api/nodes", null));
+    r.put("GET /api/nodes/{name}", p -> new Rest("GET", "/api/nodes/" + java.net.URLEncoder.encode(
+        akka.cluster.typed.Cluster.get(api.node.system()).selfMember().address().toString(),
+        java.nio.charset.StandardCharsets.UTF_8), null));
     r.put("GET /api/queues", p -> new Rest("GET", "/api/queues", null));
     r.put("GET /api/queues/{vhost}", p -> new Rest("GET", "/api/queues/%2F", null));
     r.put("GET /api/queues/{vhost}/{name}", p -> new Rest("GET", "/api/queues/%2F/" + p + "q", null));
@@ -321,6 +325,7 @@ class SecurityMatrixTest {
       // RabbitMQ's policymaker: the tag, and permissions on the vhost (administrators manage every vhost's).
       case "policymaker tag" -> w.admin() || w.tags().contains("policymaker");
       case "policymaker" -> w.admin() || (w.tags().contains("policymaker") && onVhost);
+      case "monitoring" -> w.monitor();
       case "configure exchange", "write exchange", "configure queue", "read queue", "bind queue", "bind exchange" ->
           w.allows(p + "x");
       default -> throw new AssertionError("docs/security.md: unknown need '" + need + "'");

@@ -79,6 +79,7 @@ public final class Broker {
   private final SecuritySettings security;
   private final Authenticator authenticator;
   private final ActorRef<MirrorHost.Command> mirrorHost;
+  private final PublishesInFlight publishesInFlight = new PublishesInFlight();
 
   private Broker(ActorSystem<?> system, NodeSettings settings, AtomicReference<Topology> routing) {
     this.system = system;
@@ -96,6 +97,7 @@ public final class Broker {
     this.mirrorHost = MirrorHost.start(system, akka.cluster.typed.Cluster.get(system).selfMember().address().toString(),
         settings.mirrors(), settings.askTimeout());
     QueueEntity.init(system, settings, new Environment());
+    publishesInFlight.start(system);
     this.security = SecuritySettings.from(system.settings().config());
     this.authenticator = new Authenticator(system, routing::get, security, this::upgradePassword);
   }
@@ -146,6 +148,63 @@ public final class Broker {
   public CompletionStage<Done> ready(java.time.Duration within) {
     return fromAkka(AskPattern.ask(replica, (ActorRef<Long> r) -> new RoutingTableReplica.AwaitVersion(1, r),
         within, system.scheduler())).thenApply(v -> Done.getInstance());
+  }
+
+  /** {@link #ready(java.time.Duration)} within {@code weir.startup-timeout}, the time a node may take to start. */
+  public CompletionStage<Done> ready() {
+    return ready(system.settings().config().getDuration("weir.startup-timeout"));
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  /**
+   * One cluster member for {@code /api/nodes}: its status in the membership, whether it answered
+   * ({@code description} null and {@code error} set when it did not within
+   * {@code weir.nodes.ask-timeout}), and the queues whose leaders run there ({@code queuesLed} null
+   * when sharding did not say).
+   */
+  public record NodeInfo(String name, String status, boolean reachable, MirrorHost.NodeDescription description,
+      String error, List<QueueId> queuesLed) {}
+
+  /**
+   * Every member of the cluster as it describes itself, with the queues it leads (from sharding's
+   * statistics: each queue is its own shard, so a shard's home is its leader's node). Asks each
+   * member's mirror host and sharding once, whatever the number of queues.
+   */
+  public CompletionStage<List<NodeInfo>> nodes() {
+    Duration timeout = system.settings().config().getDuration("weir.nodes.ask-timeout");
+    var state = akka.cluster.typed.Cluster.get(system).state();
+    java.util.Set<akka.cluster.Member> unreachable = state.getUnreachable();
+    CompletableFuture<akka.cluster.sharding.ShardRegion.ClusterShardingStats> stats = AskPattern
+        .<akka.cluster.sharding.typed.ClusterShardingQuery, akka.cluster.sharding.ShardRegion.ClusterShardingStats>ask(
+            sharding.shardState(), r -> new akka.cluster.sharding.typed.GetClusterShardingStats(
+                QueueEntity.ENTITY_KEY, timeout, r), timeout.plus(timeout), system.scheduler())
+        .toCompletableFuture().exceptionally(failure -> null);
+    List<akka.cluster.Member> members = new ArrayList<>();
+    state.getMembers().forEach(members::add);
+    List<CompletableFuture<NodeInfo>> infos = new ArrayList<>();
+    for (akka.cluster.Member m : members) {
+      String name = m.address().toString();
+      ActorRef<MirrorHost.Command> host = akka.actor.typed.ActorRefResolver.get(system)
+          .resolveActorRef(name + MirrorHost.PATH);
+      CompletableFuture<MirrorHost.NodeDescription> described = AskPattern.<MirrorHost.Command,
+          MirrorHost.NodeDescription>ask(host, MirrorHost.Describe::new, timeout, system.scheduler()).toCompletableFuture();
+      infos.add(described.handle((d, failure) -> new Object[] {d, failure})
+          .thenCombine(stats, (answer, s) -> {
+            List<QueueId> led = null;
+            if (s != null && s.getRegions().containsKey(m.address())) {
+              var region = s.getRegions().get(m.address());
+              led = region.getStats().keySet().stream().map(id -> QueueRef.fromEntityId(id).id()).sorted(
+                  java.util.Comparator.comparing(QueueId::key)).toList();
+            }
+            Throwable failure = (Throwable) answer[1];
+            return new NodeInfo(name, m.status().toString(), !unreachable.contains(m),
+                (MirrorHost.NodeDescription) answer[0],
+                failure == null ? null : "did not answer within " + timeout.toMillis() + " ms", led);
+          }));
+    }
+    return CompletableFuture.allOf(infos.toArray(CompletableFuture[]::new))
+        .thenApply(v -> infos.stream().map(CompletableFuture::join).toList());
   }
 
   // ------------------------------------------------------------------ metadata
@@ -393,8 +452,12 @@ public final class Broker {
   }
 
   private CompletionStage<Long> awaitVersion(long version) {
+    return awaitVersion(version, settings.askTimeout());
+  }
+
+  private CompletionStage<Long> awaitVersion(long version, Duration timeout) {
     return fromAkka(AskPattern.ask(replica, (ActorRef<Long> r) -> new RoutingTableReplica.AwaitVersion(version, r),
-        settings.askTimeout(), system.scheduler()));
+        timeout, system.scheduler()));
   }
 
   // ------------------------------------------------------------------ publishing
@@ -442,9 +505,13 @@ public final class Broker {
     byQueue.forEach((ref, indexes) -> {
       List<Message> batch = new ArrayList<>(indexes.size());
       indexes.forEach(i -> batch.add(messages.get(i)));
-      writes.add(askQueue(ref, (ActorRef<StatusReply<QueueEntity.Confirmation>> r) -> new QueueEntity.Publish(batch, r),
-          settings.publishTimeout())
+      CompletableFuture<QueueEntity.Confirmation> reply = askQueue(ref,
+          (ActorRef<StatusReply<QueueEntity.Confirmation>> r) -> new QueueEntity.Publish(batch, r),
+          settings.publishTimeout()).toCompletableFuture();
+      publishesInFlight.track(ref.entityId(), reply);
+      writes.add(reply
           .thenAccept(confirmation -> {
+            publishesInFlight.answeredFrom(ref.entityId(), confirmation.node());
             synchronized (refused) {
               for (int j = 0; j < indexes.size(); j++) {
                 if (!confirmation.accepted().get(j)) {

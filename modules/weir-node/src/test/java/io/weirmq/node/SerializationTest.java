@@ -178,7 +178,10 @@ class SerializationTest {
         new MirrorHost.GetHeld(QUEUE_REF.entityId(), testKit.<MirrorHost.Held>createTestProbe().ref()),
         new MirrorHost.Held(42),
         new MirrorHost.Mirrors("akka://weir@127.0.0.1:1",
-            List.of(new MirrorHost.MirrorStatus(QUEUE_REF.entityId(), 11, false, new QueueCounts(1, 0, 5, 0, 0)))));
+            List.of(new MirrorHost.MirrorStatus(QUEUE_REF.entityId(), 11, false, new QueueCounts(1, 0, 5, 0, 0)))),
+        new MirrorHost.Describe(testKit.<MirrorHost.NodeDescription>createTestProbe().ref()),
+        new MirrorHost.NodeDescription("akka://weir@127.0.0.1:1", 81_000, 61_000_000, 402_653_184, 2,
+            List.of(new MirrorHost.MirrorStatus(QUEUE_REF.entityId(), 11, true, new QueueCounts(1, 0, 5, 0, 0)))));
     values.forEach(SerializationTest::assertRoundTrips);
     Set<Class<?>> publicCommands = Arrays.stream(MirrorHost.Command.class.getPermittedSubclasses())
         .filter(c -> java.lang.reflect.Modifier.isPublic(c.getModifiers())).collect(Collectors.toSet());
@@ -281,7 +284,7 @@ class SerializationTest {
         new QueueEntity.Configure(fullSettings(), counts),
         new QueueEntity.Publish(List.of(message(), new Message("", "q", null, null)),
             testKit.<StatusReply<QueueEntity.Confirmation>>createTestProbe().ref()),
-        new QueueEntity.Confirmation(List.of(true, false)),
+        new QueueEntity.Confirmation(List.of(true, false), "akka://weir@127.0.0.1:25520"),
         new QueueEntity.Subscribe("c1", channel, 10, false, true, done),
         new QueueEntity.Unsubscribe("c1", channel, done),
         new QueueEntity.Settle(channel, MessageIds.of(1, 2, 3), QueueEntity.Outcome.REQUEUE, done),

@@ -9,7 +9,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,11 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (ISO-8601 or seconds) repeats rounds until that much time has passed, which is what
  * {@code modules/weir-bench/scripts/chaos-local} runs.
  */
-// Opt-in until its failure in the first full build after mirrors merged is understood: at 21:03 UTC
-// on 2026-11-21 the restarted node3 did not become ready (Cassandra snapshot load timed out after
-// 10 s, through the mirror-adopting snapshot store), while another build also ran on the machine.
-// Run it with -Dweir.chaos-it=true (issue 4's note has the details).
-@EnabledIfSystemProperty(named = "weir.chaos-it", matches = "true")
 class ChaosIT {
 
   @TempDir static Path dir;

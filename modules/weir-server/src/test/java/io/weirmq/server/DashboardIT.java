@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardIT {
 
   private static final List<String> SHOTS =
-      List.of("01-overview", "02-queue-declared", "03-published", "04-peeked", "05-exchange-published", "06-policy-added",
-          "07-policy-deleted", "08-deleted");
+      List.of("01-overview", "02-queue-declared", "03-published", "04-peeked", "05-exchange-published", "06-nodes",
+          "07-node", "06-policy-added", "07-policy-deleted", "08-deleted");
 
   @TempDir
   Path dataDir;

@@ -266,6 +266,100 @@ class MirrorsIT {
 
   // ------------------------------------------------------------------ helpers
 
+  @Test
+  void theRestApiShowsEachQueuesLeaderAndMirrorsWithTheirLagAndWhatEachNodeLeadsAndMirrors() throws Exception {
+    List<Integer> ports = LocalCassandra.freePorts(3);
+    Node a = startNode("rA", ports, 0);
+    startNode("rB", ports, 1);
+    startNode("rC", ports, 2);
+    awaitMembers(3);
+    QueueId q1 = new QueueId(VHOST, "rest-mirrors-1");
+    QueueId q2 = new QueueId(VHOST, "rest-mirrors-2");
+    for (QueueId q : List.of(q1, q2)) {
+      await(a.broker().declareQueue(durable(q, Map.of())));
+      publish(a, q, "rest", 25);
+    }
+    var binding = await(io.weirmq.http.WeirHttpServer.start(a.broker(),
+        io.weirmq.http.HttpSettings.from(a.system().settings().config()).withPort(0)));
+    String base = "http://127.0.0.1:" + binding.localAddress().getPort() + "/api";
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    for (QueueId q : List.of(q1, q2)) {
+      QueueEntity.Replication r = awaitInSync(a, q, 2);
+      var view = json.readTree(get(base + "/queues/%2F/" + q.name()));
+      assertThat(view.get("node").asText()).as("%s's leader", q).isEqualTo(r.leader());
+      assertThat(view.get("messages").asLong()).isEqualTo(25);
+      List<String> mirrors = new ArrayList<>();
+      view.get("mirrors").forEach(m -> mirrors.add(m.asText()));
+      assertThat(mirrors).hasSize(2).doesNotContain(r.leader()).doesNotHaveDuplicates();
+      assertThat(view.get("members")).hasSize(3);
+      assertThat(view.get("synchronised_mirror_nodes")).hasSize(2);
+      view.get("mirror_details").forEach(m -> {
+        assertThat(m.get("lag").asLong()).as("lag of %s", m).isZero();
+        assertThat(m.get("in_sync").asBoolean()).as("in sync: %s", m).isTrue();
+        assertThat(m.get("seq").asLong()).isEqualTo(view.get("leader_seq").asLong()).isPositive();
+      });
+    }
+
+    // Every node answers; what they lead and mirror adds up: each queue led once and mirrored twice.
+    awaitCondition(Duration.ofSeconds(30), () -> {
+      try {
+        var nodes = json.readTree(get(base + "/nodes"));
+        long led = 0;
+        long mirrored = 0;
+        for (var n : nodes) {
+          if (!n.get("running").asBoolean() || n.get("queues_led").isNull()) {
+            return false;
+          }
+          led += n.get("queues_led").asLong();
+          mirrored += n.get("queues_mirrored").asLong();
+        }
+        return nodes.size() == 3 && led >= 2 && mirrored == 2 * led;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    for (QueueId q : List.of(q1, q2)) {
+      QueueEntity.Replication r = await(a.broker().replication(q));
+      for (Node n : nodes) {
+        var one = json.readTree(get(base + "/nodes/" + java.net.URLEncoder.encode(n.address(), UTF_8)));
+        assertThat(one.get("name").asText()).isEqualTo(n.address());
+        assertThat(one.get("heap_max").asLong()).isPositive();
+        List<String> leads = new ArrayList<>();
+        one.get("leads").forEach(x -> leads.add(x.get("name").asText()));
+        List<String> mirrorsHere = new ArrayList<>();
+        one.get("mirrors").forEach(x -> mirrorsHere.add(x.get("name").asText()));
+        if (n.address().equals(r.leader())) {
+          assertThat(leads).as("%s leads", n.address()).contains(q.name());
+          assertThat(mirrorsHere).as("%s mirrors", n.address()).doesNotContain(q.name());
+        } else {
+          assertThat(mirrorsHere).as("%s mirrors", n.address()).contains(q.name());
+          assertThat(leads).as("%s leads", n.address()).doesNotContain(q.name());
+        }
+      }
+    }
+    assertThat(status(base + "/nodes/akka%3A%2F%2Fweir%40127.0.0.1%3A1")).isEqualTo(404);
+  }
+
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+  private static java.net.http.HttpResponse<String> call(String url) throws Exception {
+    return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+            .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("guest:guest".getBytes(UTF_8)))
+            .timeout(Duration.ofSeconds(30)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String get(String url) throws Exception {
+    var response = call(url);
+    assertThat(response.statusCode()).as("GET %s: %s", url, response.body()).isEqualTo(200);
+    return response.body();
+  }
+
+  private static int status(String url) throws Exception {
+    return call(url).statusCode();
+  }
+
   private QueueEntity.Replication awaitInSync(Node asker, QueueId q, int mirrors) {
     QueueEntity.Replication[] last = new QueueEntity.Replication[1];
     try {

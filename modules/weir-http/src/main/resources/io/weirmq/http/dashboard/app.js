@@ -428,6 +428,7 @@ function queuePage(vhost, name) {
       card('Consumers', 'q-consumers')),
     h('p', { class: 'muted', id: 'q-properties' }),
     consumers ? [h('h2', {}, 'Consumers'), consumers.table] : [],
+    h('h2', {}, 'Leader and mirrors'), h('p', { id: 'q-leader' }), h('ul', { id: 'q-mirrors' }),
     h('h2', {}, 'Bindings'), h('p', { class: 'muted' }, 'Every queue is also bound to the default exchange by its name.'),
     bindings.nodes,
     h('h2', {}, 'Publish a message'), h('p', { class: 'muted' }, 'Through the default exchange, to this queue.'),
@@ -480,6 +481,10 @@ function queuePage(vhost, name) {
         : q.policy + ' ' + JSON.stringify(q.effective_policy_definition));
     bindings.table.set(all.filter(b => b.destination_type === 'queue' && b.destination === name));
     if (consumers) await consumers.refresh(vhost);
+    document.getElementById('q-leader').textContent = 'Leader: ' + q.node + ' (sequence number ' + q.leader_seq + ')';
+    document.getElementById('q-mirrors').replaceChildren(...(q.mirror_details.length === 0
+      ? [h('li', { class: 'muted' }, 'No mirrors.')]
+      : q.mirror_details.map(m => h('li', {}, m.node, ': lag ', fmt(m.lag), m.in_sync ? ', in sync' : ', not in sync'))));
   });
 }
 

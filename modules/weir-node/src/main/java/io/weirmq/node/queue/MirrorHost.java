@@ -53,6 +53,16 @@ public final class MirrorHost extends AbstractBehavior<MirrorHost.Command> {
   public record MirrorStatus(String entityId, long seqNr, boolean catchingUp, QueueCounts counts)
       implements CborSerializable {}
 
+  /** Asked for {@code /api/nodes}: what this node's JVM can honestly report, and its mirrors. */
+  public record Describe(ActorRef<NodeDescription> replyTo) implements Command {}
+
+  /**
+   * One node as it describes itself: uptime of its JVM, heap used and maximum (-Xmx; -1 if
+   * unbounded), processors the JVM may use, and every mirror it holds.
+   */
+  public record NodeDescription(String node, long uptimeMillis, long heapUsed, long heapMax, int processors,
+      List<MirrorStatus> mirrors) implements CborSerializable {}
+
   /** Asked by the shard allocation: the sequence number this node's mirror of the queue holds (-1: none). */
   public record GetHeld(String entityId, ActorRef<Held> replyTo) implements Command {}
 
@@ -66,6 +76,8 @@ public final class MirrorHost extends AbstractBehavior<MirrorHost.Command> {
 
   /** The mirror's state and the sequence number it holds, or null state when there is no mirror here. */
   record Adopted(io.weirmq.core.queue.QueueState state, long seqNr) {}
+
+  private record Described(Mirrors mirrors, ActorRef<NodeDescription> replyTo) implements Command {}
 
   private record MirrorStopped(String entityId, ActorRef<QueueMirror.Command> mirror) implements Command {}
 
@@ -97,6 +109,17 @@ public final class MirrorHost extends AbstractBehavior<MirrorHost.Command> {
         })
         .onMessage(Placement.class, this::onPlacement)
         .onMessage(ListMirrors.class, this::onList)
+        .onMessage(Describe.class, d -> {
+          ActorRef<Mirrors> described = getContext().messageAdapter(Mirrors.class, m -> new Described(m, d.replyTo()));
+          return onList(new ListMirrors(described));
+        })
+        .onMessage(Described.class, d -> {
+          var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+          d.replyTo().tell(new NodeDescription(selfNode,
+              java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(), heap.getUsed(), heap.getMax(),
+              Runtime.getRuntime().availableProcessors(), d.mirrors().mirrors()));
+          return this;
+        })
         .onMessage(GetHeld.class, g -> {
           ActorRef<QueueMirror.Command> m = mirrors.get(g.entityId());
           if (m == null) {

@@ -28,6 +28,13 @@ import scala.jdk.javaapi.FutureConverters;
  * replays only the events after it. Failover then costs the few events the mirror lacked, not the
  * backlog. Everything else (saves, deletes, queues with no local mirror, other persistent actors)
  * goes to the real snapshot store named by {@code delegate}.
+ *
+ * <p>Loading never fails because of this store: when the local mirror does not hand over within
+ * {@code adopt-timeout} (no host yet, a mirror that just stopped) the load goes to the delegate, and
+ * the delegate gets {@code load-timeout}, longer than its own circuit breaker's call-timeout, so a
+ * slow store answers (or fails by its own rules) instead of being cut off here. A slow load makes a
+ * slower recovery, never a failed one; and this store's own circuit breaker is configured not to
+ * open on a run of slow loads (reference.conf says why).
  */
 public final class MirrorSnapshotStore extends SnapshotStore {
 
@@ -35,12 +42,14 @@ public final class MirrorSnapshotStore extends SnapshotStore {
   record AdoptedState(QueueState state) {}
 
   private final String delegateId;
-  private final Duration timeout;
+  private final Duration adoptTimeout;
+  private final Duration loadTimeout;
   private ActorRef delegate;
 
   public MirrorSnapshotStore(Config config) {
     this.delegateId = config.getString("delegate");
-    this.timeout = config.getDuration("ask-timeout");
+    this.adoptTimeout = config.getDuration("adopt-timeout");
+    this.loadTimeout = config.getDuration("load-timeout");
   }
 
   private ActorRef delegate() {
@@ -64,9 +73,19 @@ public final class MirrorSnapshotStore extends SnapshotStore {
     akka.actor.typed.ActorRef<MirrorHost.Command> host = ActorRefResolver.get(typedSystem)
         .resolveActorRef(Cluster.get(context().system()).selfAddress() + MirrorHost.PATH);
     CompletionStage<Optional<SelectedSnapshot>> loaded = AskPattern.<MirrorHost.Command, MirrorHost.Adopted>ask(
-            host, r -> new MirrorHost.Adopt(entityId, r), timeout, typedSystem.scheduler())
+            host, r -> new MirrorHost.Adopt(entityId, r), adoptTimeout, typedSystem.scheduler())
+        .handle((adopted, failure) -> {
+          if (failure != null) {
+            // No answer from this node's mirrors: the journal plus the delegate's snapshot are
+            // always a correct start, only a slower one.
+            log().warning("{}: this node's mirror host did not answer within {} ({}); recovering from {}",
+                persistenceId, adoptTimeout, failure.toString(), delegateId);
+            return null;
+          }
+          return adopted;
+        })
         .thenCompose(adopted -> {
-          if (adopted.state() == null || adopted.seqNr() > criteria.maxSequenceNr()) {
+          if (adopted == null || adopted.state() == null || adopted.seqNr() > criteria.maxSequenceNr()) {
             return loadFromDelegate(persistenceId, criteria);
           }
           log().info("{} recovers from its mirror on this node at sequence number {}", persistenceId, adopted.seqNr());
@@ -79,7 +98,7 @@ public final class MirrorSnapshotStore extends SnapshotStore {
 
   private CompletionStage<Optional<SelectedSnapshot>> loadFromDelegate(String persistenceId,
       SnapshotSelectionCriteria criteria) {
-    return Patterns.ask(delegate(), new SnapshotProtocol.LoadSnapshot(persistenceId, criteria, Long.MAX_VALUE), timeout)
+    return Patterns.ask(delegate(), new SnapshotProtocol.LoadSnapshot(persistenceId, criteria, Long.MAX_VALUE), loadTimeout)
         .thenApply(reply -> {
           if (reply instanceof SnapshotProtocol.LoadSnapshotResult r) {
             return r.snapshot().isDefined() ? Optional.of(r.snapshot().get()) : Optional.<SelectedSnapshot>empty();
@@ -107,7 +126,7 @@ public final class MirrorSnapshotStore extends SnapshotStore {
   }
 
   private Future<Void> forward(Object request) {
-    return FutureConverters.asScala(Patterns.ask(delegate(), request, timeout).thenApply(reply -> {
+    return FutureConverters.asScala(Patterns.ask(delegate(), request, loadTimeout).thenApply(reply -> {
       if (reply instanceof akka.persistence.SaveSnapshotFailure f) {
         throw new java.util.concurrent.CompletionException(f.cause());
       }

@@ -75,7 +75,7 @@ public final class QueueEntity
   public record Publish(List<Message> messages, ActorRef<StatusReply<Confirmation>> replyTo) implements Command {}
 
   /** Per message of a {@link Publish}: true when enqueued, false when refused by an overflow limit. */
-  public record Confirmation(List<Boolean> accepted) implements CborSerializable {}
+  public record Confirmation(List<Boolean> accepted, String node) implements CborSerializable {}
 
   /** Registers a consumer whose deliveries go to {@code channel}. */
   public record Subscribe(String consumerId, ActorRef<ChannelMessage> channel, int prefetch, boolean autoAck,
@@ -477,7 +477,7 @@ public final class QueueEntity
       for (Publish p : publishes) {
         List<Boolean> accepted = decision.accepted().subList(offset, offset + p.messages().size());
         offset += p.messages().size();
-        Confirmation confirmation = new Confirmation(List.copyOf(accepted));
+        Confirmation confirmation = new Confirmation(List.copyOf(accepted), mirrors.selfNode());
         confirms.add(() -> p.replyTo().tell(StatusReply.success(confirmation)));
       }
       meters.deadLettered(decision.rejectedDeadLetters().size());
