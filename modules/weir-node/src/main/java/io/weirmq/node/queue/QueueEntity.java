@@ -122,6 +122,14 @@ public final class QueueEntity
   /** To the front, from its own timer: the backoff after a failed entity is over, start a new one. */
   enum RestartEntity implements Command { INSTANCE }
 
+  /**
+   * To the front, from an entity that stops (a journal failure, or its queue deleted), sent before it
+   * cancels its consumers: commands that reach the front after that wait for the next entity instead
+   * of going to this one, which would drop them (the front hears of the stop itself only later, as a
+   * signal, after a client may already have re-subscribed).
+   */
+  enum EntityStopping implements Command { INSTANCE }
+
   /** A mirror on {@code node} holds the queue's events up to {@code seqNr}. */
   public record MirrorAck(String node, long seqNr) implements Command {}
 
@@ -365,6 +373,9 @@ public final class QueueEntity
 
   /** Tells everyone waiting on this incarnation that it is going away. */
   private void abandon(String reason, boolean continues) {
+    if (batchWritten != null && !continues) {
+      batchWritten.tell(EntityStopping.INSTANCE);
+    }
     BrokerException failure = new BrokerException(BrokerException.Kind.UNAVAILABLE, "queue", reason);
     for (Publish p : inFlightPublishes) {
       p.replyTo().tell(StatusReply.error(failure));

@@ -98,6 +98,10 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
           writing = false;
           return writeIfIdle();
         })
+        .onMessage(QueueEntity.EntityStopping.class, m -> {
+          restarting = true; // hold what comes next for the next entity (or drop it with the front)
+          return this;
+        })
         .onMessage(QueueEntity.RestartEntity.class, r -> {
           restarting = false;
           writing = false;
