@@ -148,7 +148,7 @@ final class ConnectionViews {
       throw BrokerException.invalid("sort", "must be one of " + String.join(", ", sortable.stream().sorted().toList())
           + "; got \"" + sort + "\"");
     }
-    boolean reverse = bool(params, "sort_reverse");
+    boolean reverse = QueuePages.bool(params, "sort_reverse");
     Comparator<Map<String, Object>> order = Comparator.comparing(v -> v.get(sort), ConnectionViews::compare);
     order = order.thenComparing(v -> String.valueOf(v.get(defaultSort)));
     if (reverse) {
@@ -162,9 +162,9 @@ final class ConnectionViews {
       }
       return views.stream().sorted(order).toList();
     }
-    int page = integer(params, "page", 1, 1, Integer.MAX_VALUE);
-    int pageSize = integer(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-    Pattern name = namePattern(params.get("name"), bool(params, "use_regex"));
+    int page = QueuePages.integer(params, "page", 1, 1, Integer.MAX_VALUE);
+    int pageSize = QueuePages.integer(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+    Pattern name = namePattern(params.get("name"), QueuePages.bool(params, "use_regex"));
     List<Map<String, Object>> filtered = name == null ? views
         : views.stream().filter(v -> name.matcher(String.valueOf(v.get(defaultSort))).find()).toList();
     int pageCount = Math.max(1, (filtered.size() + pageSize - 1) / pageSize);
@@ -207,33 +207,5 @@ final class ConnectionViews {
     } catch (PatternSyntaxException e) {
       throw BrokerException.invalid("name", "is not a valid regular expression: " + e.getDescription());
     }
-  }
-
-  private static int integer(Map<String, String> params, String name, int fallback, int min, int max) {
-    String v = params.get(name);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      int n = Integer.parseInt(v);
-      if (n < min || n > max) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw BrokerException.invalid(name, "must be an integer from " + min + " to " + max + ", got \"" + v + "\"");
-    }
-  }
-
-  private static boolean bool(Map<String, String> params, String name) {
-    String v = params.get(name);
-    if (v == null) {
-      return false;
-    }
-    return switch (v) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw BrokerException.invalid(name, "must be true or false, got \"" + v + "\"");
-    };
   }
 }

@@ -115,7 +115,8 @@ final class QueuePages {
     return v instanceof Number n ? n.longValue() : 0;
   }
 
-  private static int integer(Map<String, String> params, String name, int fallback, int min, int max) {
+  /** A query parameter that must be an integer in [min, max]; {@code fallback} when absent. Shared with ConnectionViews. */
+  static int integer(Map<String, String> params, String name, int fallback, int min, int max) {
     String v = params.get(name);
     if (v == null) {
       return fallback;
@@ -131,7 +132,8 @@ final class QueuePages {
     }
   }
 
-  private static boolean bool(Map<String, String> params, String name) {
+  /** A query parameter that must be true or false; false when absent. Shared with ConnectionViews. */
+  static boolean bool(Map<String, String> params, String name) {
     String v = params.get(name);
     if (v == null) {
       return false;
