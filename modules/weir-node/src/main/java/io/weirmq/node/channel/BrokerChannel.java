@@ -214,6 +214,12 @@ public final class BrokerChannel implements AutoCloseable {
 
   record CloseChannel(CompletableFuture<Done> result) implements Command {}
 
+  enum CheckSettleDeadlines implements Command { INSTANCE }
+
+  /** A settle request a queue has not answered yet; {@code oneByOne} ones are not split again. */
+  private record PendingSettle(QueueRef queue, MessageIds ids, QueueEntity.Outcome outcome, boolean oneByOne,
+      long deadlineNanos, CompletableFuture<Done> result) {}
+
   record Stopped(CompletableFuture<Done> result) implements Command {}
 
   private static final class ChannelActor extends AbstractBehavior<Command> {
@@ -233,6 +239,12 @@ public final class BrokerChannel implements AutoCloseable {
     private int prefetch;
     private int nextConsumer = 1;
     private final java.time.Duration resubscribeInterval;
+    /** Settles sent to queues and not answered yet, by request id, oldest first. */
+    private final Map<Long, PendingSettle> pendingSettles = new java.util.LinkedHashMap<>();
+    private long lastSettleRequest;
+    private boolean settleDeadlineScheduled;
+    private final java.time.Duration settleTimeout;
+    private final java.time.Duration settleDeadlineCheck;
 
     private ChannelActor(ActorContext<Command> context, Broker broker) {
       super(context);
@@ -240,6 +252,9 @@ public final class BrokerChannel implements AutoCloseable {
       this.self = context.messageAdapter(ChannelMessage.class, FromQueue::new);
       this.resubscribeInterval = context.getSystem().settings().config()
           .getDuration("weir.channel.resubscribe-interval");
+      this.settleTimeout = broker.settings().askTimeout();
+      // Checked a few times per timeout: a settle fails between 1 and 1.25 timeouts after it was sent.
+      this.settleDeadlineCheck = settleTimeout.dividedBy(4);
       // A queue whose node crashes tells its consumers nothing: the channel finds out from the
       // cluster, and asks each of its queues whether it still knows the consumer.
       akka.cluster.typed.Cluster.get(context.getSystem()).subscriptions().tell(akka.cluster.typed.Subscribe.create(
@@ -249,6 +264,10 @@ public final class BrokerChannel implements AutoCloseable {
     }
 
     private Behavior<Command> stopped() {
+      pendingSettles.values().forEach(p -> p.result().completeExceptionally(
+          new BrokerException(BrokerException.Kind.UNAVAILABLE, null,
+              "the channel closed before queue " + p.queue().id() + " answered a settle")));
+      pendingSettles.clear();
       broker.metrics().channelClosed();
       return Behaviors.same();
     }
@@ -274,13 +293,16 @@ public final class BrokerChannel implements AutoCloseable {
           .onMessage(Cancel.class, this::onCancel)
           .onMessage(Get.class, this::onGet)
           .onMessage(FromGet.class, this::onGetAnswered)
+          .onMessage(CheckSettleDeadlines.class, m -> onCheckSettleDeadlines())
           .onMessage(CloseChannel.class, this::onClose)
           .onSignal(PostStop.class, s -> stopped())
           .build();
     }
 
     private Behavior<Command> onQueueMessage(ChannelMessage message) {
-      if (message instanceof ChannelMessage.Delivered d) {
+      if (message instanceof ChannelMessage.Settled answer) {
+        onSettled(answer);
+      } else if (message instanceof ChannelMessage.Delivered d) {
         // A batch may hold several consumers' deliveries; each consumer gets its own in order.
         Map<String, List<Envelope>> byConsumer = new java.util.LinkedHashMap<>();
         for (Delivery delivery : d.deliveries()) {
@@ -443,7 +465,7 @@ public final class BrokerChannel implements AutoCloseable {
       List<CompletableFuture<Done>> settled = new ArrayList<>();
       byOutcome.forEach((outcome, byQueue) -> byQueue.forEach((queue, idLists) -> {
         MessageIds ids = MessageIds.of(idLists.stream().flatMapToLong(java.util.Arrays::stream).toArray());
-        settled.add(settle(queue, ids, outcome));
+        settled.add(settle(queue, ids, outcome, false));
       }));
       if (refused != null) {
         m.result().completeExceptionally(refused); // the valid ones are on their way all the same
@@ -455,32 +477,75 @@ public final class BrokerChannel implements AutoCloseable {
     }
 
     /**
-     * Settles tags the channel gave. A queue that refuses some of them (PRECONDITION_FAILED: not
-     * awaiting an ack from this channel) lost its deliveries to us since: it moved to another node or
-     * restarted while the acks were on their way, and delivers those messages again. The others of
-     * the batch are settled one by one, and the client's valid tags are not held against it.
+     * Settles tags the channel gave: tells the queue, which answers this actor with a
+     * {@link ChannelMessage.Settled} naming the request. The channel, not each request, keeps the
+     * deadline (weir.ask-timeout): an Akka ask would cost a temporary actor and a scheduler entry per
+     * settle, and the scheduler keeps a cancelled entry until it is due, so at thousands of acks a
+     * second the entries outlived many young collections and made every one of them longer.
      */
-    private CompletableFuture<Done> settle(QueueRef queue, MessageIds ids, QueueEntity.Outcome outcome) {
-      org.slf4j.Logger log = getContext().getLog(); // the callback below runs off the actor
-      return broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, ids, outcome, r)).toCompletableFuture()
-          .exceptionallyCompose(failure -> {
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-                ? c.getCause() : failure;
-            if (!(cause instanceof BrokerException b && b.kind() == BrokerException.Kind.PRECONDITION_FAILED)) {
-              return CompletableFuture.failedFuture(cause);
-            }
-            log.debug("{}: {} settlements refused by the queue, which restarted ({}); settling them one by one",
-                queue.id(), ids.count(), cause.getMessage());
-            if (ids.count() == 1) {
-              return CompletableFuture.completedFuture(Done.getInstance());
-            }
-            List<CompletableFuture<Done>> each = new ArrayList<>();
-            for (long id : ids.values()) {
-              each.add(broker.<Done>askQueue(queue, r -> new QueueEntity.Settle(self, MessageIds.of(id), outcome, r))
-                  .toCompletableFuture().exceptionally(f -> Done.getInstance()));
-            }
-            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
-          });
+    private CompletableFuture<Done> settle(QueueRef queue, MessageIds ids, QueueEntity.Outcome outcome,
+        boolean oneByOne) {
+      long requestId = ++lastSettleRequest;
+      PendingSettle pending = new PendingSettle(queue, ids, outcome, oneByOne,
+          System.nanoTime() + settleTimeout.toNanos(), new CompletableFuture<>());
+      pendingSettles.put(requestId, pending);
+      if (!settleDeadlineScheduled) {
+        settleDeadlineScheduled = true;
+        getContext().scheduleOnce(settleDeadlineCheck, getContext().getSelf(), CheckSettleDeadlines.INSTANCE);
+      }
+      broker.entity(queue).tell(new QueueEntity.Settle(self, ids, outcome, requestId));
+      return pending.result();
+    }
+
+    /**
+     * A queue that refuses some settlements (PRECONDITION_FAILED: not awaiting an ack from this
+     * channel) lost its deliveries to us since: it moved to another node or restarted while the acks
+     * were on their way, and delivers those messages again. The others of the batch are settled one
+     * by one, and the client's valid tags are not held against it.
+     */
+    private void onSettled(ChannelMessage.Settled answer) {
+      PendingSettle pending = pendingSettles.remove(answer.requestId());
+      if (pending == null) {
+        return; // answered after its deadline: the client was told already
+      }
+      BrokerException failure = answer.failure();
+      if (failure == null) {
+        pending.result().complete(Done.getInstance());
+      } else if (failure.kind() != BrokerException.Kind.PRECONDITION_FAILED) {
+        pending.result().completeExceptionally(failure);
+      } else if (pending.oneByOne() || pending.ids().count() == 1) {
+        pending.result().complete(Done.getInstance());
+      } else {
+        getContext().getLog().debug("{}: {} settlements refused by the queue, which restarted ({}); settling them "
+            + "one by one", pending.queue().id(), pending.ids().count(), failure.getMessage());
+        List<CompletableFuture<Done>> each = new ArrayList<>();
+        for (long id : pending.ids().values()) {
+          each.add(settle(pending.queue(), MessageIds.of(id), pending.outcome(), true)
+              .exceptionally(f -> Done.getInstance()));
+        }
+        CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+            .whenComplete((v, f) -> pending.result().complete(Done.getInstance()));
+      }
+    }
+
+    /** Fails the settles whose queue has not answered within the deadline (oldest first). */
+    private Behavior<Command> onCheckSettleDeadlines() {
+      long now = System.nanoTime();
+      var oldest = pendingSettles.entrySet().iterator();
+      while (oldest.hasNext()) {
+        PendingSettle pending = oldest.next().getValue();
+        if (pending.deadlineNanos() - now > 0) {
+          break; // requests are kept in the order they were made, so their deadlines are in order too
+        }
+        oldest.remove();
+        pending.result().completeExceptionally(new BrokerException(BrokerException.Kind.UNAVAILABLE, null,
+            "queue " + pending.queue().id() + " did not answer a settle within " + settleTimeout.toMillis() + " ms"));
+      }
+      settleDeadlineScheduled = !pendingSettles.isEmpty();
+      if (settleDeadlineScheduled) {
+        getContext().scheduleOnce(settleDeadlineCheck, getContext().getSelf(), CheckSettleDeadlines.INSTANCE);
+      }
+      return this;
     }
 
     private Behavior<Command> onClose(CloseChannel m) {
@@ -504,7 +569,13 @@ public final class BrokerChannel implements AutoCloseable {
             again.result().complete(Done.getInstance());
             return Behaviors.same();
           })
-          .onAnyMessage(other -> Behaviors.same()) // closing: deliveries go back to their queues
+          .onMessage(FromQueue.class, late -> {
+            if (late.message() instanceof ChannelMessage.Settled answer) {
+              onSettled(answer); // acks sent before the close are answered before the queue's release
+            }
+            return Behaviors.same(); // closing: deliveries go back to their queues
+          })
+          .onAnyMessage(other -> Behaviors.same())
           .onSignal(PostStop.class, s -> stopped())
           .build();
     }

@@ -91,8 +91,13 @@ public final class QueueEntity
   /** How a channel settles deliveries. */
   public enum Outcome { ACK, REQUEUE, REJECT }
 
-  public record Settle(ActorRef<ChannelMessage> channel, MessageIds ids, Outcome outcome,
-      ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /**
+   * Settles deliveries the queue made to {@code channel}, which gets the answer as a
+   * {@link ChannelMessage.Settled} with {@code requestId}: the channel keeps the deadline, so a settle
+   * costs no temporary actor and no scheduled timeout of its own.
+   */
+  public record Settle(ActorRef<ChannelMessage> channel, MessageIds ids, Outcome outcome, long requestId)
+      implements Command {}
 
   /** The channel is closing: requeue everything it holds and drop its consumers. */
   public record Release(ActorRef<ChannelMessage> channel, ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -473,9 +478,9 @@ public final class QueueEntity
         if (s.outcome() == Outcome.ACK) {
           acked += s.ids().count();
         }
-        replies.add(() -> reply(s.replyTo(), StatusReply.ack()));
+        replies.add(() -> s.channel().tell(ChannelMessage.Settled.done(s.requestId())));
       } catch (BrokerException e) {
-        replies.add(() -> reply(s.replyTo(), StatusReply.error(e)));
+        replies.add(() -> s.channel().tell(ChannelMessage.Settled.refused(s.requestId(), e)));
       }
     }
 

@@ -126,9 +126,26 @@ class QueueEntityTest {
     assertThat(reply.isSuccess()).as("subscribe %s", consumerId).isTrue();
   }
 
-  private static StatusReply<Done> settle(Q q, ActorRef<ChannelMessage> channel, Outcome outcome, long... ids) {
-    return q.kit.<StatusReply<Done>>runCommand(
-        replyTo -> new QueueEntity.Settle(channel, MessageIds.of(ids), outcome, replyTo)).reply();
+  private static final java.util.concurrent.atomic.AtomicLong SETTLE_REQUESTS = new java.util.concurrent.atomic.AtomicLong();
+
+  private static ChannelMessage.Settled settle(Q q, TestProbe<ChannelMessage> channel, Outcome outcome, long... ids) {
+    long requestId = SETTLE_REQUESTS.incrementAndGet();
+    q.kit.runCommand(new QueueEntity.Settle(channel.ref(), MessageIds.of(ids), outcome, requestId));
+    return settled(channel, requestId);
+  }
+
+  /** The queue's answer to settle request {@code requestId}; deliveries before it wait for expectDelivery. */
+  private static ChannelMessage.Settled settled(TestProbe<ChannelMessage> channel, long requestId) {
+    while (true) {
+      ChannelMessage m = channel.receiveMessage();
+      if (m instanceof ChannelMessage.Settled answer && answer.requestId() == requestId) {
+        return answer;
+      } else if (m instanceof ChannelMessage.Delivered d) {
+        BATCHED.computeIfAbsent(channel, c -> new java.util.ArrayDeque<>()).addAll(d.deliveries());
+      } else {
+        throw new AssertionError("expected the answer to settle request " + requestId + ", got " + m);
+      }
+    }
   }
 
   private static QueueCounts counts(Q q) {
@@ -244,10 +261,11 @@ class QueueEntityTest {
     Delivery a = expectDelivery(channel);
     expectDelivery(channel);
 
-    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Done>> result = q.kit.runCommand(
-        replyTo -> new QueueEntity.Settle(channel.ref(), MessageIds.of(a.messageId()), Outcome.ACK, replyTo));
+    long requestId = SETTLE_REQUESTS.incrementAndGet();
+    var result = q.kit.runCommand(new QueueEntity.Settle(channel.ref(), MessageIds.of(a.messageId()), Outcome.ACK, requestId));
+    ChannelMessage.Settled answer = settled(channel, requestId);
 
-    assertThat(result.reply().isSuccess()).isTrue();
+    assertThat(answer.failure()).isNull();
     assertThat(result.events()).containsExactly(new QueueEvent.MessagesAcked(MessageIds.of(a.messageId())));
     assertThat(counts(q)).isEqualTo(new QueueCounts(0, 1, 0, 1, 0));
   }
@@ -261,10 +279,11 @@ class QueueEntityTest {
     Delivery a = expectDelivery(channel);
     assertThat(a.redelivered()).isFalse();
 
-    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Done>> result = q.kit.runCommand(
-        replyTo -> new QueueEntity.Settle(channel.ref(), MessageIds.of(a.messageId()), Outcome.REQUEUE, replyTo));
+    long requestId = SETTLE_REQUESTS.incrementAndGet();
+    var result = q.kit.runCommand(new QueueEntity.Settle(channel.ref(), MessageIds.of(a.messageId()), Outcome.REQUEUE, requestId));
+    ChannelMessage.Settled answer = settled(channel, requestId);
 
-    assertThat(result.reply().isSuccess()).isTrue();
+    assertThat(answer.failure()).isNull();
     assertThat(result.events()).containsExactly(new QueueEvent.MessagesRequeued(MessageIds.of(a.messageId())));
     Delivery again = expectDelivery(channel);
     assertThat(again.messageId()).isEqualTo(a.messageId());
@@ -282,10 +301,11 @@ class QueueEntityTest {
     subscribe(q, "c1", channel.ref(), 10, false);
     Delivery d = expectDelivery(channel);
 
-    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Done>> result = q.kit.runCommand(
-        replyTo -> new QueueEntity.Settle(channel.ref(), MessageIds.of(d.messageId()), Outcome.REJECT, replyTo));
+    long requestId = SETTLE_REQUESTS.incrementAndGet();
+    var result = q.kit.runCommand(new QueueEntity.Settle(channel.ref(), MessageIds.of(d.messageId()), Outcome.REJECT, requestId));
+    ChannelMessage.Settled answer = settled(channel, requestId);
 
-    assertThat(result.reply().isSuccess()).isTrue();
+    assertThat(answer.failure()).isNull();
     QueueEvent.MessagesDeadLettered deadLettered = result.eventOfType(QueueEvent.MessagesDeadLettered.class);
     assertThat(deadLettered.ids()).isEqualTo(MessageIds.of(d.messageId()));
     assertThat(deadLettered.reason()).isEqualTo(io.weirmq.core.queue.DeadLetterReason.REJECTED);
@@ -353,7 +373,7 @@ class QueueEntityTest {
     Delivery a = expectDelivery(channel);
     expectDelivery(channel);
     expectDelivery(channel);
-    settle(q, channel.ref(), Outcome.ACK, a.messageId());
+    settle(q, channel, Outcome.ACK, a.messageId());
 
     QueueState recovered = q.kit.restart().state();
 
@@ -389,16 +409,16 @@ class QueueEntityTest {
     assertThat(meters.delivered()).isEqualTo(3);
     assertThat(meters.redelivered()).isZero();
 
-    settle(q, channel.ref(), Outcome.ACK, a.messageId());
-    settle(q, channel.ref(), Outcome.REQUEUE, b.messageId());
+    settle(q, channel, Outcome.ACK, a.messageId());
+    settle(q, channel, Outcome.REQUEUE, b.messageId());
     assertThat(expectDelivery(channel).redelivered()).isTrue();
-    settle(q, channel.ref(), Outcome.REJECT, c.messageId());
+    settle(q, channel, Outcome.REJECT, c.messageId());
     assertThat(meters.acked()).isEqualTo(1);
     assertThat(meters.delivered()).isEqualTo(4);
     assertThat(meters.redelivered()).isEqualTo(1);
     assertThat(meters.deadLettered()).isEqualTo(1);
     // A refused settlement counts nothing.
-    assertThat(settle(q, channel.ref(), Outcome.ACK, 99).isError()).isTrue();
+    assertThat(settle(q, channel, Outcome.ACK, 99).failure()).isNotNull();
     assertThat(meters.acked()).isEqualTo(1);
 
     // Replaying the journal is not traffic: the same object keeps its counts, unchanged.
@@ -448,12 +468,12 @@ class QueueEntityTest {
     publish(q, "a");
     TestProbe<ChannelMessage> channel = testKit.createTestProbe();
 
-    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<Done>> result = q.kit.runCommand(
-        replyTo -> new QueueEntity.Settle(channel.ref(), MessageIds.of(99), Outcome.ACK, replyTo));
+    long requestId = SETTLE_REQUESTS.incrementAndGet();
+    var result = q.kit.runCommand(new QueueEntity.Settle(channel.ref(), MessageIds.of(99), Outcome.ACK, requestId));
+    ChannelMessage.Settled answer = settled(channel, requestId);
 
     assertThat(result.hasNoEvents()).isTrue();
-    assertThat(result.reply().isError()).isTrue();
-    assertThat(result.reply().getError()).isInstanceOfSatisfying(BrokerException.class, e -> {
+    assertThat(answer.failure()).isInstanceOfSatisfying(BrokerException.class, e -> {
       assertThat(e.kind()).isEqualTo(BrokerException.Kind.PRECONDITION_FAILED);
       assertThat(e.field()).isEqualTo("delivery_tag");
     });
