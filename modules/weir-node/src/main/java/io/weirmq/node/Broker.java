@@ -80,6 +80,7 @@ public final class Broker {
   private final Authenticator authenticator;
   private final ActorRef<MirrorHost.Command> mirrorHost;
   private final PublishesInFlight publishesInFlight = new PublishesInFlight();
+  private final PublishAnswers publishAnswers;
 
   private Broker(ActorSystem<?> system, NodeSettings settings, AtomicReference<Topology> routing) {
     this.system = system;
@@ -98,6 +99,7 @@ public final class Broker {
         settings.mirrors(), settings.askTimeout());
     QueueEntity.init(system, settings, new Environment());
     publishesInFlight.start(system);
+    this.publishAnswers = new PublishAnswers(system, settings.publishTimeout());
     this.security = SecuritySettings.from(system.settings().config());
     this.authenticator = new Authenticator(system, routing::get, security, this::upgradePassword);
   }
@@ -505,9 +507,9 @@ public final class Broker {
     byQueue.forEach((ref, indexes) -> {
       List<Message> batch = new ArrayList<>(indexes.size());
       indexes.forEach(i -> batch.add(messages.get(i)));
-      CompletableFuture<QueueEntity.Confirmation> reply = askQueue(ref,
-          (ActorRef<StatusReply<QueueEntity.Confirmation>> r) -> new QueueEntity.Publish(batch, r),
-          settings.publishTimeout()).toCompletableFuture();
+      EntityRef<QueueEntity.Command> queue = entity(ref);
+      CompletableFuture<QueueEntity.Confirmation> reply = publishAnswers.request(
+          (requestId, answers) -> new QueueEntity.Publish(batch, requestId, answers), queue::tell);
       publishesInFlight.track(ref.entityId(), reply);
       writes.add(reply
           .thenAccept(confirmation -> {

@@ -145,8 +145,8 @@ class SerializationTest {
 
   @Test
   void headersComeBackNormalizedWithIntegersAsLongs() {
-    MessageProperties back = assertRoundTrips(new QueueEntity.Publish(List.of(message()),
-        testKit.<StatusReply<QueueEntity.Confirmation>>createTestProbe().ref())).messages().get(0).properties();
+    MessageProperties back = assertRoundTrips(new QueueEntity.Publish(List.of(message()), 7,
+        testKit.<QueueEntity.PublishAnswer>createTestProbe().ref())).messages().get(0).properties();
 
     Map<String, Object> h = back.headers();
     assertThat(h.get("int")).isEqualTo(1L);
@@ -282,9 +282,11 @@ class SerializationTest {
 
     List<Object> values = List.of(
         new QueueEntity.Configure(fullSettings(), counts),
-        new QueueEntity.Publish(List.of(message(), new Message("", "q", null, null)),
-            testKit.<StatusReply<QueueEntity.Confirmation>>createTestProbe().ref()),
+        new QueueEntity.Publish(List.of(message(), new Message("", "q", null, null)), 8,
+            testKit.<QueueEntity.PublishAnswer>createTestProbe().ref()),
         new QueueEntity.Confirmation(List.of(true, false), "akka://weir@127.0.0.1:25520"),
+        QueueEntity.PublishAnswer.confirmed(8, new QueueEntity.Confirmation(List.of(true), "")),
+        QueueEntity.PublishAnswer.failed(9, "queue stopped"),
         new QueueEntity.Subscribe("c1", channel, 10, false, true, done),
         new QueueEntity.Unsubscribe("c1", channel, done),
         new QueueEntity.Settle(channel, MessageIds.of(1, 2, 3), QueueEntity.Outcome.REQUEUE, 42),

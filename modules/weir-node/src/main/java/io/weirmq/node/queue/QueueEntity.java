@@ -72,7 +72,20 @@ public final class QueueEntity
   public record Configure(QueueSettings settings, ActorRef<StatusReply<QueueCounts>> replyTo) implements Command {}
 
   /** Offers messages; answered once they are in the journal, one accepted flag per message. */
-  public record Publish(List<Message> messages, ActorRef<StatusReply<Confirmation>> replyTo) implements Command {}
+  /** Enqueues messages; the queue answers {@code replyTo} with a {@link PublishAnswer} naming {@code requestId}. */
+  public record Publish(List<Message> messages, long requestId, ActorRef<PublishAnswer> replyTo) implements Command {}
+
+  /** The answer to {@link Publish} {@code requestId}: its confirmation, or why the queue could not take it. */
+  public record PublishAnswer(long requestId, Confirmation confirmation, String failure) implements CborSerializable {
+
+    public static PublishAnswer confirmed(long requestId, Confirmation confirmation) {
+      return new PublishAnswer(requestId, confirmation, null);
+    }
+
+    public static PublishAnswer failed(long requestId, String reason) {
+      return new PublishAnswer(requestId, null, reason);
+    }
+  }
 
   /** Per message of a {@link Publish}: true when enqueued, false when refused by an overflow limit. */
   public record Confirmation(List<Boolean> accepted, String node) implements CborSerializable {}
@@ -381,12 +394,11 @@ public final class QueueEntity
     if (batchWritten != null && !continues) {
       batchWritten.tell(EntityStopping.INSTANCE);
     }
-    BrokerException failure = new BrokerException(BrokerException.Kind.UNAVAILABLE, "queue", reason);
     for (Publish p : inFlightPublishes) {
-      p.replyTo().tell(StatusReply.error(failure));
+      p.replyTo().tell(PublishAnswer.failed(p.requestId(), reason));
     }
     for (PendingConfirms pending : pendingConfirms) {
-      pending.publishes().forEach(p -> p.replyTo().tell(StatusReply.error(failure)));
+      pending.publishes().forEach(p -> p.replyTo().tell(PublishAnswer.failed(p.requestId(), reason)));
     }
     pendingConfirms.clear();
     consumerChannels.forEach((consumerId, channel) ->
@@ -494,7 +506,7 @@ public final class QueueEntity
         List<Boolean> accepted = decision.accepted().subList(offset, offset + p.messages().size());
         offset += p.messages().size();
         Confirmation confirmation = new Confirmation(List.copyOf(accepted), mirrors.selfNode());
-        confirms.add(() -> p.replyTo().tell(StatusReply.success(confirmation)));
+        confirms.add(() -> p.replyTo().tell(PublishAnswer.confirmed(p.requestId(), confirmation)));
       }
       meters.deadLettered(decision.rejectedDeadLetters().size());
       for (Message deadLetter : decision.rejectedDeadLetters()) {

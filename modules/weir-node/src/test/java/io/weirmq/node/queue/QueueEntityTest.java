@@ -115,9 +115,10 @@ class QueueEntityTest {
     for (String b : bodies) {
       messages.add(message(b));
     }
-    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<QueueEntity.Confirmation>> result =
-        q.kit.runCommand(replyTo -> new QueueEntity.Publish(messages, replyTo));
-    return result.reply().getValue().accepted();
+    CommandResultWithReply<Command, QueueEvent, QueueState, QueueEntity.PublishAnswer> result =
+        q.kit.runCommand(replyTo -> new QueueEntity.Publish(messages, 1, replyTo));
+    assertThat(result.reply().failure()).isNull();
+    return result.reply().confirmation().accepted();
   }
 
   private static void subscribe(Q q, String consumerId, ActorRef<ChannelMessage> channel, int prefetch, boolean autoAck) {
@@ -217,10 +218,10 @@ class QueueEntityTest {
   void publishPersistsOneEnqueuedEventForTheBatchAndConfirmsEachMessage() {
     Q q = newQueue();
 
-    CommandResultWithReply<Command, QueueEvent, QueueState, StatusReply<QueueEntity.Confirmation>> result =
-        q.kit.runCommand(replyTo -> new QueueEntity.Publish(List.of(message("a"), message("b"), message("c")), replyTo));
+    CommandResultWithReply<Command, QueueEvent, QueueState, QueueEntity.PublishAnswer> result =
+        q.kit.runCommand(replyTo -> new QueueEntity.Publish(List.of(message("a"), message("b"), message("c")), 1, replyTo));
 
-    assertThat(result.reply().getValue().accepted()).containsExactly(true, true, true);
+    assertThat(result.reply().confirmation().accepted()).containsExactly(true, true, true);
     QueueEvent.MessagesEnqueued enqueued = result.eventOfType(QueueEvent.MessagesEnqueued.class);
     assertThat(enqueued.messages()).extracting(QueueEvent.EnqueuedMessage::id).containsExactly(1L, 2L, 3L);
     assertThat(enqueued.messages()).extracting(m -> new String(m.body(), StandardCharsets.UTF_8))
@@ -536,9 +537,9 @@ class QueueEntityTest {
     String persistenceId = QueueEntity.ENTITY_KEY.name() + "|" + ref.entityId();
     // As sharding runs it: the front, which restarts its entity.
     ActorRef<Command> queue = testKit.spawn(QueueFront.create(ref, settings, new RecordingEnvironment()));
-    TestProbe<StatusReply<QueueEntity.Confirmation>> confirms = testKit.createTestProbe();
-    queue.tell(new QueueEntity.Publish(List.of(message("a"), message("b")), confirms.ref()));
-    assertThat(confirms.receiveMessage().isSuccess()).isTrue();
+    TestProbe<QueueEntity.PublishAnswer> confirms = testKit.createTestProbe();
+    queue.tell(new QueueEntity.Publish(List.of(message("a"), message("b")), 1, confirms.ref()));
+    assertThat(confirms.receiveMessage().failure()).isNull();
     TestProbe<ChannelMessage> channel = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> subscribed = testKit.createTestProbe();
     queue.tell(new QueueEntity.Subscribe("c1", channel.ref(), 2, false, false, subscribed.ref()));
@@ -546,9 +547,11 @@ class QueueEntityTest {
     assertThat(List.of(text(expectDelivery(channel)), text(expectDelivery(channel)))).containsExactly("a", "b");
 
     akka.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system()).failNextPersisted(persistenceId);
-    queue.tell(new QueueEntity.Publish(List.of(message("c")), confirms.ref()));
+    queue.tell(new QueueEntity.Publish(List.of(message("c")), 2, confirms.ref()));
 
-    assertThat(confirms.receiveMessage().isError()).as("the failed write is not confirmed").isTrue();
+    QueueEntity.PublishAnswer failed = confirms.receiveMessage();
+    assertThat(failed.requestId()).isEqualTo(2);
+    assertThat(failed.failure()).as("the failed write is not confirmed").isNotNull();
     assertThat(channel.expectMessageClass(ChannelMessage.ConsumerCancelled.class).consumerId()).isEqualTo("c1");
     queue.tell(new QueueEntity.Subscribe("c1", channel.ref(), 2, false, false, subscribed.ref()));
     StatusReply<Done> again = subscribed.receiveMessage(Duration.ofSeconds(10));
@@ -567,9 +570,9 @@ class QueueEntityTest {
     // Spawned directly: the behaviour testkit asks a stopped entity for its state, which never comes.
     QueueRef ref = new QueueRef(new QueueId("/", "q" + queueNames.incrementAndGet()), 1);
     ActorRef<Command> queue = testKit.spawn(QueueEntity.create(ref, settings, new RecordingEnvironment()));
-    TestProbe<StatusReply<QueueEntity.Confirmation>> confirms = testKit.createTestProbe();
-    queue.tell(new QueueEntity.Publish(List.of(message("a"), message("b")), confirms.ref()));
-    confirms.expectMessageClass(StatusReply.class);
+    TestProbe<QueueEntity.PublishAnswer> confirms = testKit.createTestProbe();
+    queue.tell(new QueueEntity.Publish(List.of(message("a"), message("b")), 1, confirms.ref()));
+    confirms.expectMessageClass(QueueEntity.PublishAnswer.class);
     TestProbe<ChannelMessage> channel = testKit.createTestProbe();
     TestProbe<StatusReply<Done>> subscribed = testKit.createTestProbe();
     queue.tell(new QueueEntity.Subscribe("c1", channel.ref(), 1, false, false, subscribed.ref()));
