@@ -3,12 +3,14 @@ package io.weirmq.node.queue;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.ChildFailed;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.Terminated;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
+import io.weirmq.core.model.BrokerException;
 import io.weirmq.node.NodeSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,7 +121,30 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
         .onSignal(ChildFailed.class, this::onEntityFailed)
         // The entity stops when its queue is deleted; the sharded entity goes with it.
         .onSignal(Terminated.class, t -> Behaviors.stopped())
+        .onSignal(PostStop.class, s -> answerWaiting())
         .build();
+  }
+
+  /**
+   * The front stops (its shard moves to another node, its node shuts down, or its queue was deleted)
+   * with publishes and settlements that never reached a journal write: they are answered now, as
+   * failed, so publishers are nacked and republish at once (to the queue's new home) instead of
+   * waiting out weir.publish-timeout, and channels hear at once too. Nothing here was written, so a
+   * nack is the truth.
+   */
+  private Behavior<QueueEntity.Command> answerWaiting() {
+    if (publishes.isEmpty() && settles.isEmpty()) {
+      return this;
+    }
+    String reason = "stopped before writing it (the queue moved to another node, or was deleted); publish again";
+    getContext().getLog().info("{} stopped with {} publishes and {} settlements not yet written: answered as failed",
+        queue.id(), publishes.size(), settles.size());
+    publishes.forEach(p -> p.replyTo().tell(QueueEntity.PublishAnswer.failed(p.requestId(), reason)));
+    BrokerException unavailable = new BrokerException(BrokerException.Kind.UNAVAILABLE, "queue", reason);
+    settles.forEach(s -> s.channel().tell(ChannelMessage.Settled.refused(s.requestId(), unavailable)));
+    publishes.clear();
+    settles.clear();
+    return this;
   }
 
   private Behavior<QueueEntity.Command> onEntityFailed(ChildFailed failed) {

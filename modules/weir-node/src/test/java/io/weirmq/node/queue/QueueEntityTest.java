@@ -565,6 +565,32 @@ class QueueEntityTest {
     assertThat(counts.receiveMessage().getValue()).as("each message once").isEqualTo(new QueueCounts(0, 2, 0, 1, 0));
   }
 
+  /**
+   * A front that stops holding publishes it has not written nacks them at once, so the publisher
+   * sends them again (to the queue's new home) instead of waiting out weir.publish-timeout: a shard
+   * moving in a rolling restart stopped fronts with publishes waiting for the write in flight. Here
+   * they wait while the entity restarts after a journal failure.
+   */
+  @Test
+  void aStoppingFrontNacksThePublishesItHasNotWritten() {
+    QueueRef ref = new QueueRef(new QueueId("/", "q" + queueNames.incrementAndGet()), 1);
+    String persistenceId = QueueEntity.ENTITY_KEY.name() + "|" + ref.entityId();
+    ActorRef<Command> queue = testKit.spawn(QueueFront.create(ref, settings, new RecordingEnvironment()));
+    TestProbe<QueueEntity.PublishAnswer> confirms = testKit.createTestProbe();
+    queue.tell(new QueueEntity.Publish(List.of(message("a")), 1, confirms.ref()));
+    assertThat(confirms.receiveMessage().failure()).isNull();
+    akka.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system()).failNextPersisted(persistenceId);
+    queue.tell(new QueueEntity.Publish(List.of(message("b")), 2, confirms.ref()));
+    assertThat(confirms.receiveMessage().failure()).as("the failed write").isNotNull();
+
+    queue.tell(new QueueEntity.Publish(List.of(message("c")), 3, confirms.ref())); // waits for the new entity
+    testKit.stop(queue);
+
+    QueueEntity.PublishAnswer held = confirms.receiveMessage(Duration.ofSeconds(3));
+    assertThat(held.requestId()).isEqualTo(3);
+    assertThat(held.failure()).contains("publish again");
+  }
+
   @Test
   void shutdownCancelsConsumersAnswersCountsAndStops() {
     // Spawned directly: the behaviour testkit asks a stopped entity for its state, which never comes.
