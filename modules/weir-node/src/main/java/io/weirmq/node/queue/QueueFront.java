@@ -66,6 +66,13 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
     }
   }
   private boolean writing;
+  /**
+   * The batch the entity is writing (or holds while it recovers). If the entity fails or stops before
+   * it answers, the front answers them as failed: a command stashed by a recovering entity would
+   * otherwise go unanswered. An answer the entity gave first wins; a second one is ignored.
+   */
+  private List<QueueEntity.Publish> writingPublishes = List.of();
+  private List<QueueEntity.Settle> writingSettles = List.of();
 
   private QueueFront(ActorContext<QueueEntity.Command> context, TimerScheduler<QueueEntity.Command> timers,
       QueueRef queue, NodeSettings settings, QueueEnvironment environment) {
@@ -98,6 +105,8 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
         })
         .onMessage(QueueEntity.BatchWritten.class, w -> {
           writing = false;
+          writingPublishes = List.of();
+          writingSettles = List.of();
           return writeIfIdle();
         })
         .onMessage(QueueEntity.EntityStopping.class, m -> {
@@ -127,24 +136,28 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
 
   /**
    * The front stops (its shard moves to another node, its node shuts down, or its queue was deleted)
-   * with publishes and settlements that never reached a journal write: they are answered now, as
-   * failed, so publishers are nacked and republish at once (to the queue's new home) instead of
-   * waiting out weir.publish-timeout, and channels hear at once too. Nothing here was written, so a
-   * nack is the truth.
+   * with publishes and settlements that never reached a journal write, or whose write did not
+   * answer: they are answered now, as failed, so publishers are nacked and republish at once (to the
+   * queue's new home) instead of waiting out weir.publish-timeout, and channels hear at once too.
+   * A nack says "maybe not written", which is the truth: nothing is confirmed that was not written.
    */
   private Behavior<QueueEntity.Command> answerWaiting() {
-    if (publishes.isEmpty() && settles.isEmpty()) {
-      return this;
+    if (!publishes.isEmpty() || !settles.isEmpty()) {
+      getContext().getLog().info("{} stopped with {} publishes and {} settlements not yet written: answered as failed",
+          queue.id(), publishes.size(), settles.size());
     }
     String reason = "stopped before writing it (the queue moved to another node, or was deleted); publish again";
-    getContext().getLog().info("{} stopped with {} publishes and {} settlements not yet written: answered as failed",
-        queue.id(), publishes.size(), settles.size());
-    publishes.forEach(p -> p.replyTo().tell(QueueEntity.PublishAnswer.failed(p.requestId(), reason)));
-    BrokerException unavailable = new BrokerException(BrokerException.Kind.UNAVAILABLE, "queue", reason);
-    settles.forEach(s -> s.channel().tell(ChannelMessage.Settled.refused(s.requestId(), unavailable)));
+    fail(writingPublishes, writingSettles, reason);
+    fail(publishes, settles, reason);
     publishes.clear();
     settles.clear();
     return this;
+  }
+
+  private static void fail(List<QueueEntity.Publish> publishes, List<QueueEntity.Settle> settles, String reason) {
+    publishes.forEach(p -> p.replyTo().tell(QueueEntity.PublishAnswer.failed(p.requestId(), reason)));
+    BrokerException unavailable = new BrokerException(BrokerException.Kind.UNAVAILABLE, "queue", reason);
+    settles.forEach(s -> s.channel().tell(ChannelMessage.Settled.refused(s.requestId(), unavailable)));
   }
 
   private Behavior<QueueEntity.Command> onEntityFailed(ChildFailed failed) {
@@ -159,6 +172,9 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
     failures++;
     getContext().getLog().warn("{} failed ({}); starting it again from its journal in {} ms", queue.id(),
         failed.getCause().toString(), delay);
+    fail(writingPublishes, writingSettles, "the queue restarted after a journal failure; publish again");
+    writingPublishes = List.of();
+    writingSettles = List.of();
     restarting = true;
     timers.startSingleTimer(QueueEntity.RestartEntity.INSTANCE, Duration.ofMillis(delay));
     return this;
@@ -183,7 +199,9 @@ final class QueueFront extends AbstractBehavior<QueueEntity.Command> {
       messages += p.messages().size();
       batch.add(p);
     }
-    entity.tell(new QueueEntity.WriteBatch(batch, List.copyOf(settles), getContext().getSelf()));
+    writingPublishes = batch;
+    writingSettles = List.copyOf(settles);
+    entity.tell(new QueueEntity.WriteBatch(batch, writingSettles, getContext().getSelf()));
     settles.clear();
     writing = true;
     // Commands whose every earlier publish and settlement is in this batch follow it, in order.
