@@ -111,19 +111,44 @@ final class MessageRoutes extends ApiDirectives {
   }
 
   static Message message(String exchange, Bodies.PublishBody b, String prefix) {
-    if (b.routingKey() == null) {
+    String payload = b.payload();
+    return message(exchange, b.properties(), b.routingKey(), payload == null ? null : new Payload() {
+      @Override
+      public byte[] utf8() {
+        return payload.getBytes(StandardCharsets.UTF_8);
+      }
+
+      @Override
+      public byte[] base64Decoded() {
+        return Base64.getDecoder().decode(payload);
+      }
+    }, b.payloadEncoding(), prefix);
+  }
+
+  /** A publish's payload as the client sent it: a JSON string, read as UTF-8 text or as base64. */
+  interface Payload {
+    byte[] utf8();
+
+    /** @throws IllegalArgumentException when it is not base64 */
+    byte[] base64Decoded();
+  }
+
+  /** A publish from its fields (REST or WebSocket), checked alike; {@code payload} null when absent. */
+  static Message message(String exchange, Bodies.PropertiesBody properties, String routingKey, Payload payload,
+      String payloadEncoding, String prefix) {
+    if (routingKey == null) {
       throw BrokerException.invalid(prefix + "routing_key", "must be present (use \"\" for an empty key)");
     }
-    Names.routingKey(prefix + "routing_key", b.routingKey());
-    if (b.payload() == null) {
+    Names.routingKey(prefix + "routing_key", routingKey);
+    if (payload == null) {
       throw BrokerException.invalid(prefix + "payload", "must be present");
     }
-    String encoding = b.payloadEncoding() == null ? "string" : b.payloadEncoding();
+    String encoding = payloadEncoding == null ? "string" : payloadEncoding;
     byte[] body = switch (encoding) {
-      case "string" -> b.payload().getBytes(StandardCharsets.UTF_8);
+      case "string" -> payload.utf8();
       case "base64" -> {
         try {
-          yield Base64.getDecoder().decode(b.payload());
+          yield payload.base64Decoded();
         } catch (IllegalArgumentException e) {
           throw BrokerException.invalid(prefix + "payload", "is not valid base64: " + e.getMessage());
         }
@@ -131,7 +156,7 @@ final class MessageRoutes extends ApiDirectives {
       default -> throw BrokerException.invalid(prefix + "payload_encoding",
           "must be \"string\" or \"base64\", got \"" + encoding + "\"");
     };
-    return new Message(exchange, b.routingKey(), properties(b.properties(), prefix), body);
+    return new Message(exchange, routingKey, properties(properties, prefix), body);
   }
 
   private static MessageProperties properties(Bodies.PropertiesBody p, String prefix) {

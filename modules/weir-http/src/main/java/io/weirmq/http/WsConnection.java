@@ -770,15 +770,19 @@ final class WsConnection extends AbstractBehavior<WsConnection.Command> {
         "properties"));
     String exchange = f.text("exchange", "");
     boolean mandatory = f.bool("mandatory", false);
-    // Field by field rather than through f.as: the frame (and its payload) is not copied.
-    Bodies.PublishBody body = new Bodies.PublishBody(f.optionalObject(mapper, "properties", Bodies.PropertiesBody.class),
-        f.optionalText("routing_key"), f.optionalText("payload"), f.optionalText("payload_encoding"));
+    // Field by field rather than through f.as: the frame is not copied, and the payload arrives as
+    // the UTF-8 bytes the parser read it into (WsFrame.Payload), never as a String.
+    Bodies.PropertiesBody properties = f.optionalObject(mapper, "properties", Bodies.PropertiesBody.class);
+    String routingKey = f.optionalText("routing_key");
+    WsFrame.Payload payload = f.payload();
+    String payloadEncoding = f.optionalText("payload_encoding");
     // Every publish on a confirming channel takes a number, even one refused below, so client and
     // server count alike.
     long seq = ch.confirms ? ch.nextPublishSeq++ : 0;
     Message message;
     try {
-      message = MessageRoutes.message(Names.exchange("exchange", exchange), body, "");
+      message = MessageRoutes.message(Names.exchange("exchange", exchange), properties, routingKey, payload,
+          payloadEncoding, "");
       permitWrite(exchange);
       String userId = message.properties().userId();
       if (userId != null && !userId.equals(user) && !impersonator) {

@@ -1,10 +1,16 @@
 package io.weirmq.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BinaryNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.weirmq.core.model.BrokerException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -49,40 +55,145 @@ final class WsFrame {
    * frame objects, handled in order as if sent one by one).
    */
   static List<WsFrame> parse(ObjectMapper mapper, String text) {
-    JsonNode node;
-    try {
-      node = mapper.readTree(text);
+    try (JsonParser p = mapper.createParser(text)) {
+      return read(mapper, p);
     } catch (JsonProcessingException e) {
       throw new Violation(SYNTAX_ERROR, "frame: " + Json.describe(e).getMessage());
+    } catch (java.io.IOException e) {
+      throw new Violation(SYNTAX_ERROR, "frame: " + e.getMessage());
     }
-    return frames(node);
   }
 
   /** {@link #parse(ObjectMapper, String)} of a binary message: the JSON in UTF-8. */
   static List<WsFrame> parse(ObjectMapper mapper, byte[] utf8) {
-    JsonNode node;
-    try {
-      node = mapper.readTree(utf8);
+    try (JsonParser p = mapper.createParser(utf8)) {
+      return read(mapper, p);
     } catch (JsonProcessingException e) {
       throw new Violation(SYNTAX_ERROR, "frame: " + Json.describe(e).getMessage());
     } catch (java.io.IOException e) {
       throw new Violation(SYNTAX_ERROR, "frame: not JSON in UTF-8: " + e.getMessage());
     }
-    return frames(node);
   }
 
-  private static List<WsFrame> frames(JsonNode node) {
-    if (node != null && node.isArray()) {
-      if (node.isEmpty()) {
+  /**
+   * Reads the message with the streaming parser into the same tree {@code readTree} would build,
+   * except for a frame's string {@code payload}: its characters go straight to UTF-8 bytes
+   * ({@link Payload}), never through a {@code String}. Publishes are most of what clients send,
+   * and building their payloads as strings, then encoding them, was the largest share of the
+   * node's allocation at a fixed rate (docs/benchmarks.md).
+   */
+  private static List<WsFrame> read(ObjectMapper mapper, JsonParser p) throws java.io.IOException {
+    JsonNodeFactory nodes = mapper.getNodeFactory();
+    JsonToken t = p.nextToken();
+    List<WsFrame> frames;
+    if (t == JsonToken.START_ARRAY) {
+      frames = new ArrayList<>();
+      while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        frames.add(frame(value(nodes, p, t, true), frames.size() + 1));
+      }
+      if (frames.isEmpty()) {
         throw new Violation(SYNTAX_ERROR, "frame: a batch must hold at least one frame");
       }
-      List<WsFrame> frames = new ArrayList<>(node.size());
-      for (int i = 0; i < node.size(); i++) {
-        frames.add(frame(node.get(i), i + 1));
-      }
-      return frames;
+    } else {
+      frames = List.of(frame(t == null ? null : value(nodes, p, t, true), 0));
     }
-    return List.of(frame(node, 0));
+    if (p.nextToken() != null) {
+      throw new Violation(SYNTAX_ERROR, "frame: unexpected content after the JSON value at " + location(p));
+    }
+    return frames;
+  }
+
+  /** The value at token {@code t}; {@code frameLevel}: {@code t} starts a frame (or the message). */
+  private static JsonNode value(JsonNodeFactory nodes, JsonParser p, JsonToken t, boolean frameLevel)
+      throws java.io.IOException {
+    switch (t) {
+      case START_OBJECT -> {
+        ObjectNode object = nodes.objectNode();
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          t = p.nextToken();
+          object.set(name, frameLevel && t == JsonToken.VALUE_STRING && name.equals("payload")
+              ? Payload.of(p) : value(nodes, p, t, false));
+        }
+        return object;
+      }
+      case START_ARRAY -> {
+        ArrayNode array = nodes.arrayNode();
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+          array.add(value(nodes, p, t, false));
+        }
+        return array;
+      }
+      case VALUE_STRING -> {
+        return nodes.textNode(p.getText());
+      }
+      case VALUE_NUMBER_INT -> {
+        return switch (p.getNumberType()) {
+          case INT -> nodes.numberNode(p.getIntValue());
+          case LONG -> nodes.numberNode(p.getLongValue());
+          default -> nodes.numberNode(p.getBigIntegerValue());
+        };
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return nodes.numberNode(p.getDoubleValue());
+      }
+      case VALUE_TRUE -> {
+        return nodes.booleanNode(true);
+      }
+      case VALUE_FALSE -> {
+        return nodes.booleanNode(false);
+      }
+      case VALUE_NULL -> {
+        return nodes.nullNode();
+      }
+      default -> throw new Violation(SYNTAX_ERROR, "frame: unexpected " + t + " at " + location(p));
+    }
+  }
+
+  private static String location(JsonParser p) {
+    var at = p.currentLocation();
+    return "line " + at.getLineNr() + ", column " + at.getColumnNr();
+  }
+
+  /**
+   * A frame's string {@code payload}, held as its UTF-8 bytes (exactly {@code String.getBytes(UTF_8)}
+   * of the string). Not textual: only {@link #payload()} reads it.
+   */
+  static final class Payload extends BinaryNode implements MessageRoutes.Payload {
+    /** Every character is ASCII: the bytes are the characters, as base64 decoding reads them. */
+    final boolean ascii;
+
+    private Payload(byte[] utf8, boolean ascii) {
+      super(utf8);
+      this.ascii = ascii;
+    }
+
+    static Payload of(JsonParser p) throws java.io.IOException {
+      char[] chars = p.getTextCharacters();
+      int offset = p.getTextOffset();
+      int length = p.getTextLength();
+      byte[] bytes = new byte[length];
+      for (int i = 0; i < length; i++) {
+        char c = chars[offset + i];
+        if (c >= 0x80) {
+          return new Payload(new String(chars, offset, length).getBytes(StandardCharsets.UTF_8), false);
+        }
+        bytes[i] = (byte) c;
+      }
+      return new Payload(bytes, true);
+    }
+
+    @Override
+    public byte[] utf8() {
+      return binaryValue();
+    }
+
+    @Override
+    public byte[] base64Decoded() {
+      // Base64 reads a string's characters as bytes; only ASCII ones can be base64 at all.
+      return ascii ? java.util.Base64.getDecoder().decode(binaryValue())
+          : java.util.Base64.getDecoder().decode(new String(binaryValue(), StandardCharsets.UTF_8));
+    }
   }
 
   /** {@code position}: the frame's place in its batch, from 1; 0 when it came alone. */
@@ -142,6 +253,18 @@ final class WsFrame {
       throw new Violation(SYNTAX_ERROR, field + ": must be a string");
     }
     return n.textValue();
+  }
+
+  /** The string {@code payload} field as UTF-8 bytes ({@link Payload}); null when absent or JSON null. */
+  Payload payload() {
+    JsonNode n = node.get("payload");
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!(n instanceof Payload payload)) {
+      throw new Violation(SYNTAX_ERROR, "payload: must be a string");
+    }
+    return payload;
   }
 
   /**
