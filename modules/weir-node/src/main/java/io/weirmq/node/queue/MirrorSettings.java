@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param syncTimeout a mirror that has not acknowledged a write within this drops out of the in-sync set
  * @param syncCheckInterval while confirms wait on mirrors, how often the leader checks for that timeout
  * @param resyncInterval while a mirror is not in sync, how often the leader tells it again what to catch up to
+ * @param handOverEvents how many of its latest events a mirror keeps to hand over, with its state, when it
+ *     becomes the leader (the other mirrors get from them what they missed of the old leader's last writes)
  */
 public record MirrorSettings(String readJournal, int catchUpBatch, Duration catchUpRetry, Duration syncTimeout,
-    Duration syncCheckInterval, Duration resyncInterval) {
+    Duration syncCheckInterval, Duration resyncInterval, int handOverEvents) {
 
   public static MirrorSettings from(Config root) {
     Config c = root.getConfig("weir.mirrors");
@@ -23,8 +25,12 @@ public record MirrorSettings(String readJournal, int catchUpBatch, Duration catc
     if (batch < 1) {
       throw new IllegalArgumentException("weir.mirrors.catch-up-batch must be at least 1, got " + batch);
     }
+    int handOver = c.getInt("hand-over-events");
+    if (handOver < 0) {
+      throw new IllegalArgumentException("weir.mirrors.hand-over-events must be 0 or more, got " + handOver);
+    }
     return new MirrorSettings(c.getString("read-journal"), batch, c.getDuration("catch-up-retry"),
         c.getDuration("sync-timeout"), c.getDuration("sync-check-interval"),
-        c.getDuration("resync-interval"));
+        c.getDuration("resync-interval"), handOver);
   }
 }
