@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.ToLongFunction;
 
 /**
  * The last few events a mirror applied, with their sequence numbers, always a contiguous run ending
@@ -11,20 +12,26 @@ import java.util.Optional;
  * the other mirrors, which may have missed the old leader's last write or two when it died, get
  * those events from the new leader at once instead of reading them from the journal.
  *
- * <p>Bounded by a count of events; the oldest go first. Plain Java, one owner thread.
+ * <p>Bounded by a weight (the caller's estimate of each event's size): the oldest go first, and an
+ * event heavier than the whole bound is not held at all (nor what came before it), so what is held
+ * always fits in one message of that size. Plain Java, one owner thread.
  */
 public final class RecentEvents<E> {
 
-  private final int capacity;
+  private final long maxWeight;
+  private final ToLongFunction<E> weigher;
   private final ArrayDeque<E> events = new ArrayDeque<>();
+  private final ArrayDeque<Long> weights = new ArrayDeque<>();
+  private long weight;
   /** Sequence number of the newest event held; {@code last - events.size() + 1} is the oldest's. */
   private long last;
 
-  public RecentEvents(int capacity) {
-    if (capacity < 0) {
-      throw new IllegalArgumentException("capacity must be 0 or more, got " + capacity);
+  public RecentEvents(long maxWeight, ToLongFunction<E> weigher) {
+    if (maxWeight < 0) {
+      throw new IllegalArgumentException("maxWeight must be 0 or more, got " + maxWeight);
     }
-    this.capacity = capacity;
+    this.maxWeight = maxWeight;
+    this.weigher = weigher;
   }
 
   /**
@@ -41,20 +48,30 @@ public final class RecentEvents<E> {
 
   /** Records one event, as {@link #append} does. */
   public void add(long seqNr, E event) {
-    if (capacity == 0) {
-      return;
-    }
     if (!events.isEmpty() && seqNr <= last) {
       return;
     }
-    if (!events.isEmpty() && seqNr > last + 1) {
-      events.clear();
+    long w = Math.max(0, weigher.applyAsLong(event));
+    if (w > maxWeight || (!events.isEmpty() && seqNr > last + 1)) {
+      clear();
+    }
+    if (w > maxWeight) {
+      return; // nothing before it can be handed over without it either
     }
     events.addLast(event);
+    weights.addLast(w);
+    weight += w;
     last = seqNr;
-    if (events.size() > capacity) {
+    while (weight > maxWeight) {
       events.removeFirst();
+      weight -= weights.removeFirst();
     }
+  }
+
+  private void clear() {
+    events.clear();
+    weights.clear();
+    weight = 0;
   }
 
   /** Sequence number of the oldest event held, or -1 when none is. */

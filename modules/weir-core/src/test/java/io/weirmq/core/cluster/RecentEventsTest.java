@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 class RecentEventsTest {
 
   @Test
-  void keepsTheLatestEventsUpToItsCapacityWithTheirSequenceNumbers() {
-    RecentEvents<String> r = new RecentEvents<>(3);
+  void keepsTheLatestEventsUpToItsWeightWithTheirSequenceNumbers() {
+    RecentEvents<String> r = new RecentEvents<>(3, e -> 1);
     assertThat(r.first()).isEqualTo(-1);
     assertThat(r.last()).isEqualTo(-1);
     assertThat(r.from(1)).isEmpty();
@@ -28,7 +28,7 @@ class RecentEventsTest {
 
   @Test
   void eventsAlreadyHeldAreSkippedAndAGapStartsAfresh() {
-    RecentEvents<String> r = new RecentEvents<>(10);
+    RecentEvents<String> r = new RecentEvents<>(10, e -> 1);
     r.append(1, List.of("a", "b", "c"));
     r.append(2, List.of("B", "C", "d")); // an overlap: 2 and 3 are already held
     assertThat(r.from(1)).contains(List.of("a", "b", "c", "d"));
@@ -39,10 +39,23 @@ class RecentEventsTest {
   }
 
   @Test
-  void capacityZeroHoldsNothingAndANegativeOneIsRefused() {
-    RecentEvents<String> r = new RecentEvents<>(0);
+  void anEventHeavierThanTheBoundIsNotHeldAndNeitherIsAnythingBeforeIt() {
+    RecentEvents<String> r = new RecentEvents<>(10, String::length);
+    r.append(1, List.of("aaaa", "bbbb"));
+    r.add(3, "cccc"); // 12 > 10: the oldest goes
+    assertThat(r.from(2)).contains(List.of("bbbb", "cccc"));
+    r.add(4, "x".repeat(11));
+    assertThat(r.last()).as("nothing: what came before cannot be handed over without it").isEqualTo(-1);
+    r.add(5, "ee");
+    assertThat(r.from(5)).contains(List.of("ee"));
+    assertThat(r.from(4)).isEmpty();
+  }
+
+  @Test
+  void weightZeroHoldsNothingAndANegativeOneIsRefused() {
+    RecentEvents<String> r = new RecentEvents<>(0, String::length);
     r.append(1, List.of("a"));
     assertThat(r.last()).isEqualTo(-1);
-    assertThatThrownBy(() -> new RecentEvents<String>(-1)).hasMessageContaining("capacity");
+    assertThatThrownBy(() -> new RecentEvents<String>(-1, String::length)).hasMessageContaining("maxWeight");
   }
 }

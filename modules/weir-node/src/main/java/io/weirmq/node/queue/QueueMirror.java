@@ -80,7 +80,20 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
     this.settings = settings;
     this.persistenceId = PersistenceId.of(QueueEntity.ENTITY_KEY.name(), queue.entityId()).id();
     this.state = new QueueState(queue.id(), new HeapBodyStore());
-    this.recent = new RecentEvents<>(settings.handOverEvents());
+    this.recent = new RecentEvents<>(settings.handOverBytes(), QueueMirror::estimatedBytes);
+  }
+
+  /** A rough size of an event as a message: its bodies plus a fixed allowance for everything else. */
+  static long estimatedBytes(QueueEvent event) {
+    long overhead = 256;
+    if (event instanceof QueueEvent.MessagesEnqueued e) {
+      long bytes = overhead;
+      for (QueueEvent.EnqueuedMessage m : e.messages()) {
+        bytes += m.body().length + overhead;
+      }
+      return bytes;
+    }
+    return overhead;
   }
 
   @Override

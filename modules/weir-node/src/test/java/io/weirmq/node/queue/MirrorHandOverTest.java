@@ -1,6 +1,7 @@
 package io.weirmq.node.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.FishingOutcomes;
@@ -44,9 +45,9 @@ class MirrorHandOverTest {
     kit.shutdownTestKit();
   }
 
-  private static MirrorSettings settings(int handOverEvents) {
+  private static MirrorSettings settings(long handOverBytes) {
     return new MirrorSettings("no-such-read-journal", 1000, Duration.ofMillis(200), Duration.ofSeconds(2),
-        Duration.ofMillis(250), Duration.ofSeconds(1), handOverEvents);
+        Duration.ofMillis(250), Duration.ofSeconds(1), handOverBytes);
   }
 
   /** Three journal writes of the old leader, one published message each: the events of each write. */
@@ -67,8 +68,8 @@ class MirrorHandOverTest {
   void aMirrorThatMissedTheOldLeadersLastWriteIsInSyncWithTheNewLeaderWithoutReadingTheJournal() {
     List<List<QueueEvent>> writes = threeWrites();
     TestProbe<QueueEntity.Command> oldLeader = kit.createTestProbe();
-    ActorRef<QueueMirror.Command> b = kit.spawn(QueueMirror.create(QUEUE, "b", settings(64)));
-    ActorRef<QueueMirror.Command> c = kit.spawn(QueueMirror.create(QUEUE, "c", settings(64)));
+    ActorRef<QueueMirror.Command> b = kit.spawn(QueueMirror.create(QUEUE, "b", settings(128 * 1024)));
+    ActorRef<QueueMirror.Command> c = kit.spawn(QueueMirror.create(QUEUE, "c", settings(128 * 1024)));
     long seq = 1;
     for (int w = 0; w < writes.size(); w++) {
       b.tell(new QueueMirror.Apply(oldLeader.getRef(), seq, writes.get(w)));
@@ -109,9 +110,11 @@ class MirrorHandOverTest {
   void aMirrorFurtherBehindThanTheHandedOverEventsDoesNotCountTheirAcknowledgementAsInSync() {
     List<List<QueueEvent>> writes = threeWrites();
     TestProbe<QueueEntity.Command> oldLeader = kit.createTestProbe();
-    // b keeps only its latest event, so the hand-over cannot cover c, which holds only the first write.
-    ActorRef<QueueMirror.Command> b = kit.spawn(QueueMirror.create(QUEUE, "b", settings(1)));
-    ActorRef<QueueMirror.Command> c = kit.spawn(QueueMirror.create(QUEUE, "c", settings(1)));
+    // b keeps only its latest event (one message's worth), so the hand-over cannot cover c, which
+    // holds only the first write.
+    long oneWrite = QueueMirror.estimatedBytes(writes.get(2).get(0));
+    ActorRef<QueueMirror.Command> b = kit.spawn(QueueMirror.create(QUEUE, "b", settings(oneWrite)));
+    ActorRef<QueueMirror.Command> c = kit.spawn(QueueMirror.create(QUEUE, "c", settings(oneWrite)));
     long seq = 1;
     for (int w = 0; w < writes.size(); w++) {
       b.tell(new QueueMirror.Apply(oldLeader.getRef(), seq, writes.get(w)));
@@ -134,5 +137,14 @@ class MirrorHandOverTest {
     // c must read the journal for what it lacks (there is none here): until it has, it acknowledges
     // nothing, so the new leader never counts it in sync on the handed-over events alone.
     newLeader.expectNoMessage(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aHandOverBoundThatWouldNotFitInOneArteryMessageIsRefusedNamingTheSetting() {
+    var config = ConfigFactory.parseString("weir.mirrors.hand-over-bytes = 256 KiB")
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    assertThatThrownBy(() -> MirrorSettings.from(config)).hasMessageContaining("weir.mirrors.hand-over-bytes")
+        .hasMessageContaining("maximum-frame-size");
+    assertThat(MirrorSettings.from(ConfigFactory.defaultReference().resolve()).handOverBytes()).isEqualTo(128 * 1024);
   }
 }
