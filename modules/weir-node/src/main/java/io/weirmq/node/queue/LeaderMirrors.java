@@ -121,8 +121,14 @@ final class LeaderMirrors {
   /**
    * Recomputes where the mirrors belong from the Up members; when that changed (or on the first
    * call), tells every member, so new mirrors start and catch up and dropped ones stop.
+   *
+   * <p>{@code recent}, when not null, holds the latest events up to {@code seqNr} (a new leader's,
+   * from the mirror it adopted): they go to every mirror before the placement, so a mirror that
+   * missed the old leader's last writes applies them and acknowledges {@code seqNr} at once. A
+   * mirror further behind than they reach reads the journal as before; either way it is in sync only
+   * once it has acknowledged {@code seqNr}, having applied every event up to it in order.
    */
-  boolean place(int wanted, long seqNr) {
+  boolean place(int wanted, long seqNr, io.weirmq.core.cluster.RecentEvents<QueueEvent> recent) {
     if (!clustered) {
       return false;
     }
@@ -139,7 +145,14 @@ final class LeaderMirrors {
     placed = chosen;
     inSync.written(seqNr, System.currentTimeMillis());
     inSync.place(chosen);
-    log.debug("{} leads on {}; mirrors on {}", queue.id(), selfNode, chosen);
+    log.debug("{} leads on {} at {}; mirrors on {}", queue.id(), selfNode, seqNr, chosen);
+    if (recent != null && recent.last() == seqNr) {
+      recent.from(recent.first()).ifPresent(events -> {
+        MirrorHost.Replicate r = new MirrorHost.Replicate(queue.entityId(), self, recent.first(), events);
+        // Before the placement, to the same host: delivered in this order.
+        chosen.forEach(node -> host(node).tell(r));
+      });
+    }
     tellAll(new ArrayList<>(everyone), new MirrorHost.Placement(queue.entityId(), self, seqNr, List.copyOf(chosen)));
     return true;
   }

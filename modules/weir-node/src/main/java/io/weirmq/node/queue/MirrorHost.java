@@ -74,8 +74,12 @@ public final class MirrorHost extends AbstractBehavior<MirrorHost.Command> {
    */
   record Adopt(String entityId, ActorRef<Adopted> replyTo) implements Command {}
 
-  /** The mirror's state and the sequence number it holds, or null state when there is no mirror here. */
-  record Adopted(io.weirmq.core.queue.QueueState state, long seqNr) {}
+  /**
+   * The mirror's state, the sequence number it holds and its latest events (ending at that number),
+   * or null state when there is no mirror here.
+   */
+  record Adopted(io.weirmq.core.queue.QueueState state, long seqNr,
+      io.weirmq.core.cluster.RecentEvents<QueueEvent> recent) {}
 
   private record Described(Mirrors mirrors, ActorRef<NodeDescription> replyTo) implements Command {}
 
@@ -132,7 +136,7 @@ public final class MirrorHost extends AbstractBehavior<MirrorHost.Command> {
         .onMessage(Adopt.class, a -> {
           ActorRef<QueueMirror.Command> m = mirrors.remove(a.entityId());
           if (m == null) {
-            a.replyTo().tell(new Adopted(null, -1));
+            a.replyTo().tell(new Adopted(null, -1, null));
           } else {
             m.tell(new QueueMirror.HandOver(a.replyTo()));
           }

@@ -14,6 +14,8 @@ import akka.persistence.SnapshotSelectionCriteria;
 import akka.persistence.snapshot.japi.SnapshotStore;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.weirmq.core.cluster.RecentEvents;
+import io.weirmq.core.queue.QueueEvent;
 import io.weirmq.core.queue.QueueState;
 import java.time.Duration;
 import java.util.Optional;
@@ -38,8 +40,11 @@ import scala.jdk.javaapi.FutureConverters;
  */
 public final class MirrorSnapshotStore extends SnapshotStore {
 
-  /** The snapshot a leader recovers from when it adopts its node's mirror. */
-  record AdoptedState(QueueState state) {}
+  /**
+   * The snapshot a leader recovers from when it adopts its node's mirror: the mirror's state at
+   * {@code seqNr} and its latest events, ending at {@code seqNr}, for the other mirrors.
+   */
+  record AdoptedState(QueueState state, long seqNr, RecentEvents<QueueEvent> recent) {}
 
   private final String delegateId;
   private final Duration adoptTimeout;
@@ -91,7 +96,8 @@ public final class MirrorSnapshotStore extends SnapshotStore {
           log().info("{} recovers from its mirror on this node at sequence number {}", persistenceId, adopted.seqNr());
           SnapshotMetadata metadata = new SnapshotMetadata(persistenceId, adopted.seqNr(), System.currentTimeMillis());
           return java.util.concurrent.CompletableFuture.completedFuture(
-              Optional.of(SelectedSnapshot.create(metadata, new AdoptedState(adopted.state()))));
+              Optional.of(SelectedSnapshot.create(metadata,
+                  new AdoptedState(adopted.state(), adopted.seqNr(), adopted.recent()))));
         });
     return FutureConverters.asScala(loaded);
   }

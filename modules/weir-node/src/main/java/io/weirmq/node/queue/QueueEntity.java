@@ -246,6 +246,12 @@ public final class QueueEntity
   /** Events this incarnation replayed from the journal in its recovery, and whether it adopted a mirror's state. */
   private long replayedEvents;
   private boolean adoptedMirror;
+  /**
+   * From the adopted mirror: its latest events, to which recovery adds the events it replays after
+   * them; handed to the other mirrors at the first placement (see {@link LeaderMirrors#place}).
+   */
+  private io.weirmq.core.cluster.RecentEvents<QueueEvent> handedOver;
+  private long adoptedSeqNr;
   private final LeaderMirrors mirrors;
   /** Written publishes whose confirms wait for in-sync mirrors (x-mirror-sync), in write order. */
   private final java.util.ArrayDeque<PendingConfirms> pendingConfirms = new java.util.ArrayDeque<>();
@@ -288,7 +294,9 @@ public final class QueueEntity
   }
 
   private void placeMirrors(QueueState state) {
-    if (mirrors.place(state.settings().mirrorCount(), lastSequenceNumber(context))) {
+    var recent = handedOver;
+    handedOver = null;
+    if (mirrors.place(state.settings().mirrorCount(), lastSequenceNumber(context), recent)) {
       releaseConfirms(state);
       resyncWhileBehind();
     }
@@ -325,6 +333,10 @@ public final class QueueEntity
         meters.persisted(event);
       } else {
         replayedEvents++;
+        if (handedOver != null) {
+          // Recovery replays the journal after the adopted snapshot without a gap.
+          handedOver.add(adoptedSeqNr + replayedEvents, event);
+        }
       }
       return state.apply(event);
     });
@@ -364,6 +376,8 @@ public final class QueueEntity
       public QueueState fromJournal(Object from) {
         if (from instanceof MirrorSnapshotStore.AdoptedState adopted) {
           adoptedMirror = true;
+          adoptedSeqNr = adopted.seqNr();
+          handedOver = adopted.recent();
           return adopted.state();
         }
         return QueueState.restore(queue.id(), (QueueSnapshot) from, new HeapBodyStore());
@@ -379,6 +393,11 @@ public final class QueueEntity
           live = true;
           context.getLog().debug("{} recovered: {}", queue.id(), state.counts());
           placeMirrors(state);
+          if (adoptedMirror) {
+            // One line per fail-over: with the mirrors' "in sync" lines it times the hand-over.
+            context.getLog().info("{} took over from its mirror on this node: at {} after replaying {} events; mirrors on {}",
+                queue.id(), lastSequenceNumber(context), replayedEvents, mirrors.acknowledged().keySet());
+          }
           scheduleMaintain();
         })
         .onSignal(SnapshotCompleted.class, (state, completed) -> deleteOlderSnapshots(completed.metadata()))

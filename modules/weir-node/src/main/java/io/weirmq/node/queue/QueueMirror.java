@@ -13,6 +13,7 @@ import akka.persistence.query.PersistenceQuery;
 import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.persistence.typed.PersistenceId;
 import akka.stream.javadsl.Sink;
+import io.weirmq.core.cluster.RecentEvents;
 import io.weirmq.core.queue.HeapBodyStore;
 import io.weirmq.core.queue.QueueEvent;
 import io.weirmq.core.queue.QueueState;
@@ -41,7 +42,7 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
 
   record ReportHeld(ActorRef<MirrorHost.Held> replyTo) implements Command {}
 
-  /** The queue's leader starts on this node: hand the state over and stop (no copy is made). */
+  /** The queue's leader starts on this node: hand the state and the latest events over and stop (no copy is made). */
   record HandOver(ActorRef<MirrorHost.Adopted> replyTo) implements Command {}
 
   private record Page(List<EventEnvelope> events) implements Command {}
@@ -62,6 +63,8 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
   private final QueueState state;
   /** Sequence number of the last event folded into {@link #state}. */
   private long held;
+  /** The latest events folded into {@link #state}, ending at {@link #held}: handed over with it. */
+  private final RecentEvents<QueueEvent> recent;
   private ActorRef<QueueEntity.Command> leader;
   /** While reading from the journal: the sequence number to reach, and live events that arrived meanwhile. */
   private boolean reading;
@@ -77,6 +80,20 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
     this.settings = settings;
     this.persistenceId = PersistenceId.of(QueueEntity.ENTITY_KEY.name(), queue.entityId()).id();
     this.state = new QueueState(queue.id(), new HeapBodyStore());
+    this.recent = new RecentEvents<>(settings.handOverBytes(), QueueMirror::estimatedBytes);
+  }
+
+  /** A rough size of an event as a message: its bodies plus a fixed allowance for everything else. */
+  static long estimatedBytes(QueueEvent event) {
+    long overhead = 256;
+    if (event instanceof QueueEvent.MessagesEnqueued e) {
+      long bytes = overhead;
+      for (QueueEvent.EnqueuedMessage m : e.messages()) {
+        bytes += m.body().length + overhead;
+      }
+      return bytes;
+    }
+    return overhead;
   }
 
   @Override
@@ -108,7 +125,7 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
         })
         .onMessage(HandOver.class, h -> {
           getContext().getLog().info("Mirror of {} at {} handed over to its new leader on this node", queue.id(), held);
-          h.replyTo().tell(new MirrorHost.Adopted(held > 0 ? state : null, held));
+          h.replyTo().tell(new MirrorHost.Adopted(held > 0 ? state : null, held, recent));
           return Behaviors.stopped();
         })
         .build();
@@ -135,6 +152,7 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
       if (seq > held) {
         state.apply(e);
         held = seq;
+        recent.add(seq, e);
       }
       seq++;
     }
@@ -156,6 +174,7 @@ final class QueueMirror extends AbstractBehavior<QueueMirror.Command> {
       if (e.sequenceNr() == held + 1) {
         state.apply((QueueEvent) e.event());
         held = e.sequenceNr();
+        recent.add(held, (QueueEvent) e.event());
       }
     }
     if (held < target) {
