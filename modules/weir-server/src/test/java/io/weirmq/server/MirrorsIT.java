@@ -158,11 +158,7 @@ class MirrorsIT {
 
   @Test
   void confirmsWaitForTheInSyncMirrorsAndASilentMirrorDelaysThemOnlyUntilTheSyncTimeout() throws Exception {
-    List<Integer> ports = LocalCassandra.freePorts(3);
-    startNode("sA", ports, 0);
-    startNode("sB", ports, 1);
-    startNode("sC", ports, 2);
-    awaitMembers(3);
+    startThreeNodes("s");
     Node asker = nodes.get(0);
     QueueId all = new QueueId(VHOST, "sync-all");
     QueueId none = new QueueId(VHOST, "sync-none");
@@ -215,11 +211,7 @@ class MirrorsIT {
 
   @Test
   void whenTheLeadersNodeCrashesTheNewLeaderAdoptsAMirrorInsteadOfReplayingTheJournal() throws Exception {
-    List<Integer> ports = LocalCassandra.freePorts(3);
-    startNode("fA", ports, 0);
-    startNode("fB", ports, 1);
-    startNode("fC", ports, 2);
-    awaitMembers(3);
+    startThreeNodes("f");
     QueueId q = new QueueId(VHOST, "failover");
     await(nodes.get(0).broker().declareQueue(durable(q, Map.of())));
     int batches = 60;
@@ -268,11 +260,7 @@ class MirrorsIT {
 
   @Test
   void theRestApiShowsEachQueuesLeaderAndMirrorsWithTheirLagAndWhatEachNodeLeadsAndMirrors() throws Exception {
-    List<Integer> ports = LocalCassandra.freePorts(3);
-    Node a = startNode("rA", ports, 0);
-    startNode("rB", ports, 1);
-    startNode("rC", ports, 2);
-    awaitMembers(3);
+    Node a = startThreeNodes("r");
     QueueId q1 = new QueueId(VHOST, "rest-mirrors-1");
     QueueId q2 = new QueueId(VHOST, "rest-mirrors-2");
     for (QueueId q : List.of(q1, q2)) {
@@ -415,6 +403,16 @@ class MirrorsIT {
         return up == size;
       });
     }
+  }
+
+  /** Starts nodes {@code prefix}A, B and C as one cluster and waits until all three are members; answers A. */
+  private Node startThreeNodes(String prefix) {
+    List<Integer> ports = LocalCassandra.freePorts(3);
+    Node a = startNode(prefix + "A", ports, 0);
+    startNode(prefix + "B", ports, 1);
+    startNode(prefix + "C", ports, 2);
+    awaitMembers(3);
+    return a;
   }
 
   /** Starts node {@code index} of a cluster whose seed nodes are all of {@code ports}. */

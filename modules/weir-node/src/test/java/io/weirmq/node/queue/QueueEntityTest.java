@@ -6,6 +6,7 @@ import akka.Done;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.pattern.StatusReply;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
@@ -575,7 +576,10 @@ class QueueEntityTest {
   void aStoppingFrontNacksThePublishesItHasNotWritten() {
     QueueRef ref = new QueueRef(new QueueId("/", "q" + queueNames.incrementAndGet()), 1);
     String persistenceId = QueueEntity.ENTITY_KEY.name() + "|" + ref.entityId();
-    ActorRef<Command> queue = testKit.spawn(QueueFront.create(ref, settings, new RecordingEnvironment()));
+    // As sharding runs it: a hand-off stops the entity with a PoisonPill, an ordinary message that
+    // comes after those sent before it (an ActorTestKit stop would overtake them).
+    ActorRef<Command> queue = testKit.spawn(Behaviors.intercept(akka.actor.typed.internal.PoisonPillInterceptor::new,
+        QueueFront.create(ref, settings, new RecordingEnvironment())));
     TestProbe<QueueEntity.PublishAnswer> confirms = testKit.createTestProbe();
     queue.tell(new QueueEntity.Publish(List.of(message("a")), 1, confirms.ref()));
     assertThat(confirms.receiveMessage().failure()).isNull();
@@ -584,10 +588,7 @@ class QueueEntityTest {
     assertThat(confirms.receiveMessage().failure()).as("the failed write").isNotNull();
 
     queue.tell(new QueueEntity.Publish(List.of(message("c")), 3, confirms.ref())); // waits for the new entity
-    // ActorTestKit.stop is a system message, which overtakes a message still in the mailbox (sharding's
-    // hand-off stop is an ordinary message, which does not): let the front take the publish first.
-    sleep(200);
-    testKit.stop(queue);
+    akka.actor.typed.javadsl.Adapter.toClassic(queue).tell(akka.actor.PoisonPill.getInstance(), akka.actor.ActorRef.noSender());
 
     // (The failed write may be answered twice, by the entity and by its front: a second answer is ignored.)
     QueueEntity.PublishAnswer held;
