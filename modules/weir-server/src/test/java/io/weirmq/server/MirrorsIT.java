@@ -406,7 +406,7 @@ class MirrorsIT {
   }
 
   /** Starts nodes {@code prefix}A, B and C as one cluster and waits until all three are members; answers A. */
-  private Node startThreeNodes(String prefix) {
+  private Node startThreeNodes(String prefix) throws java.io.IOException {
     List<Integer> ports = LocalCassandra.freePorts(3);
     Node a = startNode(prefix + "A", ports, 0);
     startNode(prefix + "B", ports, 1);
