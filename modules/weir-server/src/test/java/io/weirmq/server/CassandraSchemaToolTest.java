@@ -66,7 +66,11 @@ class CassandraSchemaToolTest {
       system.terminate();
     }
 
-    assertThat(tableShapes(ours)).isEqualTo(tableShapes(plugins))
+    Map<String, String> ourShapes = tableShapes(ours);
+    // WeirMQ's own tables (the leases) are not the plugin's; the rest must be exactly the plugin's.
+    assertThat(ourShapes.remove("weirmq.leases")).isEqualTo("name text primary key,owner text");
+    assertThat(ourShapes.remove("weirmq.lease_owners")).isEqualTo("owner text primary key,renewed_at bigint,fenced boolean");
+    assertThat(ourShapes).isEqualTo(tableShapes(plugins))
         .containsKeys("weirmq.messages", "weirmq.metadata", "weirmq.all_persistence_ids", "weirmq.tag_views",
             "weirmq.tag_write_progress", "weirmq.tag_scanning", "weirmq_snapshot.snapshots");
   }

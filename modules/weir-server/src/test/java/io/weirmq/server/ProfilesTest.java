@@ -72,6 +72,7 @@ class ProfilesTest {
     assertAutocreate(c, true);
     assertThat(c.getInt("akka.persistence.cassandra.journal.replication-factor")).isEqualTo(1);
     assertThat(c.getInt("akka.persistence.cassandra.snapshot.replication-factor")).isEqualTo(1);
+    assertLeases(c);
     assertHttpDefaults(c);
   }
 
@@ -93,6 +94,21 @@ class ProfilesTest {
     java.time.Duration total = detect.plus(c.getDuration("akka.cluster.split-brain-resolver.stable-after"))
         .plus(c.getDuration("akka.cluster.down-removal-margin"));
     assertThat(total).isLessThanOrEqualTo(java.time.Duration.ofSeconds(8));
+    assertLeases(c);
+  }
+
+  /**
+   * Cassandra profiles: every shard, the registry singleton and the shard coordinator take a
+   * Cassandra lease, which is what makes the short down-removal-margin safe.
+   */
+  private static void assertLeases(Config c) {
+    assertThat(c.getString("akka.cluster.sharding.use-lease")).isEqualTo("weir.lease");
+    assertThat(c.getString("akka.cluster.singleton.use-lease")).isEqualTo("weir.lease");
+    assertThat(c.getString("akka.cluster.sharding.coordinator-singleton.use-lease")).isEqualTo("weir.lease");
+    assertThat(c.getString("weir.lease.lease-class")).isEqualTo(io.weirmq.server.lease.CassandraLease.class.getName());
+    assertThat(c.getString("weir.lease.keyspace")).isEqualTo(c.getString("akka.persistence.cassandra.journal.keyspace"));
+    assertThat(c.getBoolean("weir.lease.tables-autocreate"))
+        .isEqualTo(c.getBoolean("akka.persistence.cassandra.journal.tables-autocreate"));
   }
 
   @Test
@@ -105,6 +121,7 @@ class ProfilesTest {
     assertThat(c.getBoolean("weir.cluster.self-join")).isFalse();
     assertThat(c.getStringList("akka.cluster.seed-nodes")).isEmpty();
     NodeManagement.checkConsistent(c, true, true);
+    assertLeases(c);
     assertThat(c.getInt("akka.management.http.port")).isEqualTo(8558);
     assertThat(c.getString("akka.management.cluster.bootstrap.contact-point-discovery.discovery-method"))
         .isEqualTo("kubernetes-api");
