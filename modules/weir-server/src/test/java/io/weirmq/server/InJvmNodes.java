@@ -58,6 +58,11 @@ final class InJvmNodes {
                 + "akka.coordinated-shutdown.exit-jvm = off\n"
                 + "akka.coordinated-shutdown.run-by-actor-system-terminate = off\n"
                 + "akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
+                // Several nodes share this JVM and its collector, on a test machine that runs
+                // Cassandra beside them: the profile's 1 s tolerance (tuned for fail-over time,
+                // docs/operations.md) would down a node over a stall here. These tests check what
+                // happens after a crash, not how fast it is noticed.
+                + "akka.cluster.failure-detector.acceptable-heartbeat-pause = 2500ms\n"
                 + "akka.cluster.run-coordinated-shutdown-when-down = on\n"
                 // The first node on a cold Cassandra (driver start, first reads) needs more than the
                 // default 10 s before its registry answers.

@@ -196,7 +196,7 @@ class MirrorsIT {
         noneSeconds, allSeconds);
     assertThat(noneSeconds).as("x-mirror-sync none does not wait for mirrors").isLessThan(0.8);
     // "all" waits for the silent mirror until sync-timeout (1 s here) drops it, well before the
-    // cluster downs its node (failure detection plus stable-after: 4 s or more).
+    // cluster downs its node (failure detection plus stable-after: 3.5 s or more here).
     assertThat(allSeconds).as("x-mirror-sync all waited for the silent mirror").isGreaterThanOrEqualTo(0.8);
     assertThat(allSeconds).as("and no longer than the sync timeout").isLessThan(3.0);
     QueueEntity.Replication r = await(publisher.broker().replication(all));
