@@ -31,6 +31,20 @@ class QueueRecoveryTest {
   }
 
   @Test
+  void aSnapshotsSizeCountsEveryMessageHeldNotOnlyTheBodies() {
+    QueueDriver q = new QueueDriver();
+    assertThat(q.state().snapshotSizeEstimate()).isZero();
+    q.publish(msg("a"), msg("b"), msg("c"));
+    q.addConsumer("c1", "ch1", 0);
+    q.deliverAll();
+    // Three messages of one-byte bodies, all held (two of them unacked then): far more than 3 bytes.
+    assertThat(q.state().storedBytes()).isEqualTo(3);
+    assertThat(q.state().snapshotSizeEstimate()).isEqualTo(3 + 3L * QueueState.SNAPSHOT_BYTES_PER_MESSAGE);
+    q.ack("ch1", 2);
+    assertThat(q.state().snapshotSizeEstimate()).isEqualTo(2 + 2L * QueueState.SNAPSHOT_BYTES_PER_MESSAGE);
+  }
+
+  @Test
   void restartFlagsOnlyMessagesWithinTheDeliveryMark() {
     QueueDriver q = new QueueDriver(QueueSettings.DEFAULT, 2, 1_000_000L);
     q.publish(msg("m1"), msg("m2"));

@@ -348,7 +348,7 @@ public final class QueueEntity
    */
   @Override
   public boolean shouldSnapshot(QueueState state, QueueEvent event, long sequenceNr) {
-    if (++writesSinceSnapshot < settings.snapshotEvery() || state.storedBytes() > settings.snapshotMaxBytes()) {
+    if (++writesSinceSnapshot < settings.snapshotEvery() || state.snapshotSizeEstimate() > settings.snapshotMaxBytes()) {
       return false;
     }
     writesSinceSnapshot = 0;
