@@ -107,6 +107,11 @@ class ProfilesTest {
     assertThat(c.getString("akka.cluster.sharding.coordinator-singleton.use-lease")).isEqualTo("weir.lease");
     assertThat(c.getString("weir.lease.lease-class")).isEqualTo(io.weirmq.server.lease.CassandraLease.class.getName());
     assertThat(c.getString("weir.lease.keyspace")).isEqualTo(c.getString("akka.persistence.cassandra.journal.keyspace"));
+    // Its own session: the journal plugin prepares the shared one when it creates it (and creates its
+    // tables there in development), which it would not if the lease had created it first.
+    assertThat(c.getString("weir.lease.session-config-path")).isNotEqualTo("akka.persistence.cassandra");
+    assertThat(c.getString(c.getString("weir.lease.session-config-path") + ".datastax-java-driver-config"))
+        .isEqualTo(c.getString("akka.persistence.cassandra.datastax-java-driver-config"));
     assertThat(c.getBoolean("weir.lease.tables-autocreate"))
         .isEqualTo(c.getBoolean("akka.persistence.cassandra.journal.tables-autocreate"));
   }
