@@ -53,6 +53,10 @@ final class LeaseOwner {
     this.store = store;
     this.timings = timings;
     this.membership = membership;
+    // System.nanoTime() has an arbitrary origin (it may be negative): start both clocks now rather
+    // than compare against 0.
+    this.lastRenewalSentAt = System.nanoTime();
+    this.lastTickAt = lastRenewalSentAt;
     this.ticks = system.scheduler().scheduleWithFixedDelay(timings.checkInterval(), timings.checkInterval(),
         this::tick, system.dispatcher());
     system.registerOnTermination(ticks::cancel);
@@ -142,7 +146,7 @@ final class LeaseOwner {
       }
       // A tick this late means the node stalled (a long pause, a starved CPU): its view of the
       // cluster is stale then, so it holds its leases only as long as a node that sees a split.
-      boolean stalled = lastTickAt != 0 && now - lastTickAt > timings.validity(false).toNanos();
+      boolean stalled = now - lastTickAt > timings.validity(false).toNanos();
       lastTickAt = now;
       boolean whole = membership.whole() && !stalled;
       if (!held.isEmpty() && !valid(now, whole)) {
