@@ -112,6 +112,9 @@ class ProfilesTest {
     assertThat(c.getString("weir.lease.session-config-path")).isNotEqualTo("akka.persistence.cassandra");
     assertThat(c.getString(c.getString("weir.lease.session-config-path") + ".datastax-java-driver-config"))
         .isEqualTo(c.getString("akka.persistence.cassandra.datastax-java-driver-config"));
+    // Tag recovery re-read a queue's events on every recovery: 1.76 s of a fail-over with a million
+    // messages (docs/benchmarks.md, sixth session). Nothing queries by tag.
+    assertThat(c.getBoolean("akka.persistence.cassandra.events-by-tag.enabled")).isFalse();
     assertThat(c.getBoolean("weir.lease.tables-autocreate"))
         .isEqualTo(c.getBoolean("akka.persistence.cassandra.journal.tables-autocreate"));
   }

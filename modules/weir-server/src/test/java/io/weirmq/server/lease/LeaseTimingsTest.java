@@ -52,17 +52,18 @@ class LeaseTimingsTest {
 
   @Test
   void settingsThatCouldLoseEveryLeaseOnOneSlowRenewalOrTakeOneEarlyAreRefusedNamingTheSetting() {
-    assertThatThrownBy(() -> new LeaseTimings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(10),
-        Duration.ofMillis(1500), Duration.ofMillis(500), Duration.ofMillis(100)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease-operation-timeout");
-    assertThatThrownBy(() -> new LeaseTimings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(10),
-        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(100)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clock-tolerance");
-    assertThatThrownBy(() -> new LeaseTimings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1),
-        Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(100)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("member-heartbeat-timeout");
-    assertThatThrownBy(() -> new LeaseTimings(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(10),
-        Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("check-interval");
+    refused(2000, 10_000, 1500, 500, 100, "lease-operation-timeout");
+    refused(2000, 10_000, 1000, 2000, 100, "clock-tolerance");
+    refused(2000, 1000, 1000, 500, 100, "member-heartbeat-timeout");
+    refused(2000, 10_000, 1000, 500, 0, "check-interval");
+  }
+
+  /** Timings with a 500 ms heartbeat-interval and these (ms) are refused, naming {@code setting}. */
+  private static void refused(long heartbeatTimeout, long memberTimeout, long operationTimeout, long clockTolerance,
+                              long checkInterval, String setting) {
+    assertThatThrownBy(() -> new LeaseTimings(Duration.ofMillis(500), Duration.ofMillis(heartbeatTimeout),
+        Duration.ofMillis(memberTimeout), Duration.ofMillis(operationTimeout), Duration.ofMillis(clockTolerance),
+        Duration.ofMillis(checkInterval)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(setting);
   }
 }
