@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class WeirServer {
 
+  static {
+    // Before anything (logging included) can create the common pool; see CommonPool.
+    CommonPool.ensureParallelism(System.getProperties(), Runtime.getRuntime().availableProcessors());
+  }
+
   private static final Logger log = LoggerFactory.getLogger(WeirServer.class);
 
   private WeirServer() {}
@@ -53,6 +58,13 @@ public final class WeirServer {
       log.info("WeirMQ node ready; HTTP API on {}://{}:{}/api",
           io.weirmq.http.TlsSettings.from(config).enabled() ? "https" : "http", binding.localAddress().getHostString(),
           binding.localAddress().getPort());
+      int pool = java.util.concurrent.ForkJoinPool.getCommonPoolParallelism();
+      if (pool < CommonPool.MIN_PARALLELISM) {
+        log.warn("The common ForkJoinPool has {} thread(s) ({}={}): every CompletionStage callback starts a thread",
+            pool, CommonPool.PARALLELISM, System.getProperty(CommonPool.PARALLELISM));
+      } else {
+        log.info("CompletionStage callbacks run on the common ForkJoinPool ({} threads)", pool);
+      }
     } catch (Exception e) {
       log.error("WeirMQ node failed to start: {}", e.toString());
       system.terminate();

@@ -53,6 +53,9 @@ class ServerProcessIT {
       assertThat(contains(logFile, dataDir.toString())).isTrue();
       assertThat(Files.exists(dataDir.resolve("data/journal/weir.mv.db"))).as("H2 journal file under ./data").isTrue();
       assertThat(contains(logFile, "HTTP API on http://127.0.0.1:" + httpPort)).isTrue();
+      // CommonPool: even on a two-core machine, callbacks must not start a thread each.
+      assertThat(contains(logFile, "CompletionStage callbacks run on the common ForkJoinPool"))
+          .as("startup log:%n%s", Files.readString(logFile)).isTrue();
 
       HttpResponse<String> exchanges = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/exchanges/%2F"))
