@@ -47,6 +47,8 @@ public final class WeirPerf {
     int prefetch = 0;
     boolean autoAck = false;
     int rate = 0;
+    Pacing pacing = Pacing.MILLIS;
+    int slowMillis = 0;
     int duration = 30;
     boolean persistent = false;
 
@@ -58,9 +60,15 @@ public final class WeirPerf {
   private static final String USAGE = """
       usage: WeirPerf [--uri ws://127.0.0.1:15672/ws] [--producers 1] [--consumers 1] [--queue weir-perf]
                       [--exchange direct] [--exchange-type direct] [--routing-key <queue>] [--size 1024]
-                      [--confirm 0] [--prefetch 0] [--auto-ack] [--rate 0] [--duration 30] [--persistent]
+                      [--confirm 0] [--prefetch 0] [--auto-ack] [--rate 0] [--pacing millis] [--duration 30]
+                      [--persistent] [--slow-ms 0]
         --confirm N   at most N unconfirmed publishes per producer; 0 = no confirms
         --rate N      N msg/s per producer; 0 = as fast as possible
+        --slow-ms N   at the end, list when (UTC, to 100 ms) confirms took longer than N ms, to line
+                      them up with GC or other logs; 0 (the default) = off
+        --pacing P    how a producer keeps --rate: millis (the default) sleeps whole milliseconds and then
+                      sends every publish that is due, as PerfTest's -r does on Java 17, so that both tools
+                      offer a broker the same load; even sends each publish at its own time (1/N s apart)
         --exchange '' publishes to the default exchange with the queue as routing key""";
 
   static Options parse(String[] args) {
@@ -88,6 +96,8 @@ public final class WeirPerf {
             case "--confirm" -> o.confirm = nonNegative(a, v);
             case "--prefetch" -> o.prefetch = nonNegative(a, v);
             case "--rate" -> o.rate = nonNegative(a, v);
+            case "--pacing" -> o.pacing = Pacing.parse(v);
+            case "--slow-ms" -> o.slowMillis = nonNegative(a, v);
             case "--duration" -> o.duration = nonNegative(a, v);
             default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
           }
@@ -123,9 +133,11 @@ public final class WeirPerf {
   private final Recorder confirmLatency = new Recorder(3); // microseconds
   private final Recorder deliverLatency = new Recorder(3); // microseconds
   private final AtomicBoolean running = new AtomicBoolean(true);
+  private final SlowConfirms slow;
 
   private WeirPerf(Options o) {
     this.o = o;
+    this.slow = new SlowConfirms(TimeUnit.MILLISECONDS.toNanos(o.slowMillis));
   }
 
   public static void main(String[] args) throws Exception {
@@ -173,9 +185,10 @@ public final class WeirPerf {
     }
 
     System.out.printf("WeirPerf: %s producers=%d consumers=%d queue=%s exchange='%s' (%s) routing-key=%s size=%d "
-            + "confirm=%d prefetch=%d auto-ack=%s rate=%d persistent=%s duration=%ds%n",
+            + "confirm=%d prefetch=%d auto-ack=%s rate=%d pacing=%s persistent=%s duration=%ds%n",
         o.uri, o.producers, o.consumers, o.queue, o.exchange, o.exchangeType, o.routingKey(), o.size,
-        o.confirm, o.prefetch, o.autoAck, o.rate, o.persistent, o.duration);
+        o.confirm, o.prefetch, o.autoAck, o.rate, o.pacing.name().toLowerCase(java.util.Locale.ROOT), o.persistent,
+        o.duration);
 
     Histogram confirmTotal = new Histogram(3);
     Histogram deliverTotal = new Histogram(3);
@@ -221,6 +234,7 @@ public final class WeirPerf {
             + "delivered %,.0f msg/s%n", elapsed, pub / elapsed, conf / elapsed, nack / elapsed, del / elapsed);
     System.out.println("SUMMARY confirm latency (publish->confirm) " + percentiles(confirmTotal));
     System.out.println("SUMMARY deliver latency (publish->deliver) " + percentiles(deliverTotal));
+    slow.print();
     for (Connection c : connections) {
       try {
         c.close();
@@ -242,6 +256,84 @@ public final class WeirPerf {
         h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(75) / 1000.0,
         h.getValueAtPercentile(95) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
         h.getTotalCount());
+  }
+
+  /**
+   * Confirms slower than a threshold, counted per 100 ms of wall clock: a stall shows as a burst of
+   * them (about a confirm window's worth), whose time can be lined up with the broker's GC log
+   * (-Xlog:gc:...:utctime), a profiler's events or a packet capture. Rare by design, so one lock is cheap enough.
+   */
+  static final class SlowConfirms {
+    private final long thresholdNanos;
+    /** Per 100 ms of wall clock: {count, longest in nanoseconds}. Guarded by itself. */
+    private final TreeMap<Long, long[]> windows = new TreeMap<>();
+
+    SlowConfirms(long thresholdNanos) {
+      this.thresholdNanos = thresholdNanos;
+    }
+
+    void record(long latencyNanos) {
+      if (thresholdNanos == 0 || latencyNanos <= thresholdNanos) {
+        return;
+      }
+      long window = System.currentTimeMillis() / 100;
+      synchronized (windows) {
+        long[] w = windows.computeIfAbsent(window, k -> new long[2]);
+        w[0]++;
+        w[1] = Math.max(w[1], latencyNanos);
+      }
+    }
+
+    List<String> lines() {
+      List<String> lines = new ArrayList<>();
+      java.time.format.DateTimeFormatter utc = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.S")
+          .withZone(java.time.ZoneOffset.UTC);
+      synchronized (windows) {
+        windows.forEach((window, w) -> lines.add(String.format("SLOW %s UTC: %d confirms over %d ms, longest %.1f ms",
+            utc.format(java.time.Instant.ofEpochMilli(window * 100)), w[0], TimeUnit.NANOSECONDS.toMillis(thresholdNanos),
+            w[1] / 1e6)));
+      }
+      return lines;
+    }
+
+    void print() {
+      lines().forEach(System.out::println);
+    }
+  }
+
+  /**
+   * How a producer keeps a fixed rate. PerfTest's {@code -r} goes through Guava's SmoothBursty limiter,
+   * which sleeps with {@code TimeUnit.sleep}; on Java 17 that sleeps whole milliseconds (a 200 µs wait
+   * becomes 1 ms), and the limiter then lets every publish that fell due go at once: at 5,000 msg/s,
+   * about five publishes leave together each millisecond. {@link #MILLIS} does the same, so a
+   * comparison offers both brokers one load; {@link #EVEN} spaces publishes exactly (the only pacing
+   * before; against WeirMQ the two gave the same percentiles within run-to-run noise, docs/benchmarks.md).
+   */
+  enum Pacing {
+    MILLIS,
+    EVEN;
+
+    static Pacing parse(String value) {
+      return switch (value) {
+        case "millis" -> MILLIS;
+        case "even" -> EVEN;
+        default -> throw new IllegalArgumentException("--pacing: must be millis or even, got " + value);
+      };
+    }
+
+    /** How long a producer sleeps for a wait of {@code waitNanos} (before it looks at the clock again). */
+    long sleepNanos(long waitNanos) {
+      return this == EVEN ? waitNanos : (waitNanos + 999_999) / 1_000_000 * 1_000_000;
+    }
+
+    void pause(long waitNanos) throws InterruptedException {
+      long sleep = sleepNanos(waitNanos);
+      if (this == EVEN) {
+        LockSupport.parkNanos(sleep);
+      } else {
+        Thread.sleep(sleep / 1_000_000);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- body: decimal send time, then padding
@@ -329,6 +421,7 @@ public final class WeirPerf {
             n++;
             if (ack) {
               confirmLatency.recordValue(Math.max(0, (now - sent) / 1000));
+              slow.record(now - sent);
             }
           }
           head.clear();
@@ -358,7 +451,7 @@ public final class WeirPerf {
           if (period > 0) {
             long wait = next - System.nanoTime();
             if (wait > 0) {
-              LockSupport.parkNanos(wait);
+              o.pacing.pause(wait);
               continue; // recheck the time and the running flag
             }
             next += period;
