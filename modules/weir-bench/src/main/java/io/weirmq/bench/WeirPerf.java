@@ -327,11 +327,10 @@ public final class WeirPerf {
     }
 
     void pause(long waitNanos) throws InterruptedException {
-      long sleep = sleepNanos(waitNanos);
       if (this == EVEN) {
-        LockSupport.parkNanos(sleep);
+        LockSupport.parkNanos(waitNanos);
       } else {
-        Thread.sleep(sleep / 1_000_000);
+        Thread.sleep(sleepNanos(waitNanos) / 1_000_000);
       }
     }
   }

@@ -11,9 +11,8 @@ import java.util.Properties;
  * {@code CompletableFuture}'s default executor. That executor is the common pool, except when the common
  * pool has fewer than two threads: then the JDK starts a new thread for every callback. The common
  * pool's default size is one less than the processors, so on a two-core machine, or in a container
- * limited to two CPUs, every such callback cost a thread start (measured: about 25 a second at 5,000
- * msg/s over WebSocket, one for each incoming WebSocket message that arrived in more than one piece,
- * and one for each REST request whose answer went through a {@code thenApply}).
+ * limited to two CPUs, every such callback cost a thread start (measured with JFR: about 25 a second at
+ * 5,000 msg/s over WebSocket, from incoming WebSocket messages that arrived in more than one piece).
  *
  * <p>The JDK reads the setting once, when the pool is created, so it must be set before then: the
  * server does it in a static initializer of its main class. A value the operator set
