@@ -419,7 +419,7 @@ public final class Channel implements AutoCloseable {
           });
         }
       }
-      default -> LOG.log(System.Logger.Level.DEBUG, "unexpected frame on channel " + number + ": " + f);
+      default -> LOG.log(System.Logger.Level.DEBUG, "unexpected " + Connection.describe(f));
     }
   }
 

@@ -393,7 +393,7 @@ public final class Connection implements AutoCloseable {
     try {
       handle(s, frame);
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot handle frame from " + uri() + ": " + frame, e);
+      LOG.log(System.Logger.Level.WARNING, "cannot handle " + describe(frame) + " from " + uri(), e);
     }
   }
 
@@ -409,6 +409,21 @@ public final class Connection implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "blocked listener failed", e);
       }
     }
+  }
+
+  /**
+   * A frame as logs may show it: its method, channel and request id, never its fields, which may
+   * hold a message's body, headers or a user's credentials.
+   */
+  static String describe(JsonNode frame) {
+    StringBuilder b = new StringBuilder("frame ").append(frame.path("method").asText("(no method)"));
+    if (frame.has("channel")) {
+      b.append(" on channel ").append(frame.path("channel").asText());
+    }
+    if (frame.has("id")) {
+      b.append(" (id ").append(frame.path("id").asText()).append(')');
+    }
+    return b.toString();
   }
 
   private void handle(Session s, JsonNode f) {
@@ -427,7 +442,7 @@ public final class Connection implements AutoCloseable {
         } else if (f.has("channel") && channels.get(f.get("channel").asInt()) != null) {
           channels.get(f.get("channel").asInt()).handle(method, f);
         } else {
-          LOG.log(System.Logger.Level.DEBUG, "unexpected frame from " + uri() + ": " + f);
+          LOG.log(System.Logger.Level.DEBUG, "unexpected " + describe(f) + " from " + uri());
         }
       }
     }
