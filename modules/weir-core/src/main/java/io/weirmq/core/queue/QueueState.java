@@ -450,6 +450,20 @@ public final class QueueState {
     }
   }
 
+  /**
+   * Whether every consumer that acks has at least half of its prefetch free (one without a prefetch
+   * limit always has). While this holds, settling a few deliveries a little later holds back no
+   * delivery: each consumer can still take half a window of messages meanwhile.
+   */
+  public boolean creditToSpare() {
+    for (Consumer c : consumers.values()) {
+      if (!c.autoAck && c.prefetch > 0 && 2L * (c.prefetch - c.unacked) < c.prefetch) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** What {@link #deliver} and {@link #get} hand out. */
   public record Dispatch(List<Delivery> deliveries, List<QueueEvent> events, boolean markWanted) {
     static final Dispatch NONE = new Dispatch(List.of(), List.of(), false);

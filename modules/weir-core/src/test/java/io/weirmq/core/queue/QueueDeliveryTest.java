@@ -116,6 +116,35 @@ class QueueDeliveryTest {
   }
 
   @Test
+  void creditToSpareWhileEveryAckingConsumerHasHalfItsPrefetchFree() {
+    QueueDriver q = new QueueDriver();
+    assertThat(q.state().creditToSpare()).as("no consumers").isTrue();
+    q.addConsumer("c1", "ch1", 4);
+    q.addConsumer("unlimited", "ch2", 0);
+    q.addConsumer("auto", "ch3", 1, true, false);
+    for (int i = 0; i < 30; i++) {
+      q.publish(msg("m" + i));
+    }
+    assertThat(q.state().creditToSpare()).isTrue();
+
+    // Round robin: c1 gets 2 of the first 6 (the auto-ack and unlimited consumers never run short).
+    q.deliver(6);
+    assertThat(q.state().creditToSpare()).as("c1 holds 2 of 4").isTrue();
+    q.deliver(3);
+    assertThat(q.state().creditToSpare()).as("c1 holds 3 of 4").isFalse();
+
+    q.state().releaseCredit(MessageIds.of(1));
+    assertThat(q.state().creditToSpare()).as("c1 holds 2 of 4 again").isTrue();
+
+    QueueDriver one = new QueueDriver();
+    one.addConsumer("one", "ch1", 1);
+    one.publish(msg("a"));
+    assertThat(one.state().creditToSpare()).as("a prefetch-1 consumer with nothing unacked").isTrue();
+    one.deliverAll();
+    assertThat(one.state().creditToSpare()).as("a prefetch-1 consumer holding its one").isFalse();
+  }
+
+  @Test
   void prefetchZeroMeansUnlimited() {
     QueueDriver q = new QueueDriver();
     q.addConsumer("c1", "ch1", 0);

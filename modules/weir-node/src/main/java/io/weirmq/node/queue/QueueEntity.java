@@ -140,6 +140,9 @@ public final class QueueEntity
   /** To the front, from its own timer: the backoff after a failed entity is over, start a new one. */
   enum RestartEntity implements Command { INSTANCE }
 
+  /** To the front, from its own timer: settlements waited weir.queue.settle-linger for a publish; write them. */
+  enum SettleLingerOver implements Command { INSTANCE }
+
   /**
    * To the front, from an entity that stops (a journal failure, or its queue deleted), sent before it
    * cancels its consumers: commands that reach the front after that wait for the next entity instead
@@ -220,8 +223,15 @@ public final class QueueEntity
   }
 
   public static Behavior<Command> create(QueueRef queue, NodeSettings settings, QueueEnvironment environment) {
+    return create(queue, settings, environment, new SpareCredit());
+  }
+
+  /** As {@link #create(QueueRef, NodeSettings, QueueEnvironment)}, telling {@code spareCredit} how its consumers stand. */
+  static Behavior<Command> create(QueueRef queue, NodeSettings settings, QueueEnvironment environment,
+      SpareCredit spareCredit) {
     return Behaviors.<Command>supervise(
-            Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new QueueEntity(ctx, timers, queue, settings, environment))))
+            Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new QueueEntity(ctx, timers, queue, settings, environment, spareCredit))))
         .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
   }
 
@@ -231,6 +241,7 @@ public final class QueueEntity
   private final NodeSettings settings;
   private final QueueEnvironment environment;
   private final QueueMeters meters;
+  private final SpareCredit spareCredit;
 
   // Transient: lives as long as this incarnation of the actor; never persisted.
   private final List<Publish> inFlightPublishes = new ArrayList<>();
@@ -259,7 +270,7 @@ public final class QueueEntity
   private record PendingConfirms(long seqNr, List<Publish> publishes, List<Runnable> confirms) {}
 
   private QueueEntity(ActorContext<Command> context, TimerScheduler<Command> timers, QueueRef queue,
-      NodeSettings settings, QueueEnvironment environment) {
+      NodeSettings settings, QueueEnvironment environment, SpareCredit spareCredit) {
     // No restart strategy of persistence's own: a journal failure (a write or a recovery) stops
     // this actor's run and create()'s supervisor restarts it as a new QueueEntity. Persistence builds
     // emptyState() once per actor and restarts on that same object, and QueueState is mutable, so a
@@ -272,6 +283,7 @@ public final class QueueEntity
     this.queue = queue;
     this.settings = settings;
     this.environment = environment;
+    this.spareCredit = spareCredit;
     this.meters = environment.meters(queue);
     this.mirrors = new LeaderMirrors(context.getSystem(), queue, context.getSelf(), context.getLog(), settings.mirrors());
     if (mirrors.clustered()) {
@@ -640,6 +652,9 @@ public final class QueueEntity
       redelivered += d.redelivered() ? 1 : 0;
     }
     meters.delivered(dispatch.deliveries().size(), redelivered);
+    // Only deliveries use up credit, and settlements free it only in write(), which delivers next.
+    // Set before the deliveries go out: a settlement of one of them must find it already set.
+    spareCredit.set(state.creditToSpare());
     byChannel.forEach((channel, deliveries) -> channel.tell(new ChannelMessage.Delivered(queue, deliveries)));
     List<QueueEvent> events = new ArrayList<>(dispatch.events());
     if (dispatch.markWanted()) {
